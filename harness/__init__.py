@@ -1,0 +1,34 @@
+"""Stillhouse harness: load and check projects, evaluate teacher and student, gate,
+distil, and watch the fleet.
+
+Importing `harness` is light: torch, transformers and datasets are imported only inside
+the code that runs models.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version as _pkg_version
+
+from ._errors import (
+    AdapterError,
+    InputError,
+    IntegrityError,
+    ManifestError,
+    Problem,
+    StandardFailed,
+    StillhouseError,
+)
+from ._init import init_project
+from ._manifest import Project, load_project
+from ._validate import ValidationResult, checklist_markdown, validate
+
+try:
+    __version__ = _pkg_version("stillhouse")
+except PackageNotFoundError:  # pragma: no cover - running from a plain checkout
+    __version__ = "0+unknown"
+
+__all__ = sorted([
+    "AdapterError", "InputError", "IntegrityError", "ManifestError", "Problem", "Project",
+    "StandardFailed", "StillhouseError", "ValidationResult", "checklist_markdown", "init_project",
+    "load_project", "validate",
+])

@@ -1,0 +1,5 @@
+"""`python -m harness` is the `stillhouse` command."""
+
+from ._cli import main
+
+main()

@@ -1,0 +1,213 @@
+"""The `stillhouse` command line.
+
+Exit codes mean one thing everywhere: 0 ok, 1 a standard or gate failed, 2 unusable
+input. Every error a user can cause is printed without a traceback. This module
+imports nothing heavy: commands that run models import their code inside the command.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._errors import ManifestError, StillhouseError
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+_STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim", "manual": "cyan"}
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    # A fixed width off a terminal keeps piped output and CI logs readable.
+    return Console(stderr=stderr, width=None if sys.stdout.isatty() else 120, highlight=False)
+
+
+def _print_error(err: StillhouseError, fmt: str = "text") -> None:
+    if fmt == "json":
+        problems = [p.to_dict() for p in err.problems] if isinstance(err, ManifestError) else [
+            {"file": getattr(err, "file", None), "field": getattr(err, "field", None), "message": str(err)}]
+        click.echo(json.dumps({"ok": False, "exit_code": err.exit_code, "errors": problems}, indent=2))
+        return
+    con = _console(stderr=True)
+    if isinstance(err, ManifestError):
+        n = len(err.problems)
+        con.print(f"[bold red]error:[/] {n} problem{'s' if n != 1 else ''} in {err.file}", markup=True)
+        for p in err.problems:
+            con.print("  " + str(p), markup=False, soft_wrap=True)
+    else:
+        con.print("[bold red]error:[/] ", end="", markup=True)
+        con.print(str(err), markup=False, soft_wrap=True)
+
+
+class _Group(click.Group):
+    """Runs a command and turns every `StillhouseError` into its exit code, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StillhouseError as err:
+            _print_error(err, ctx.meta.get("stillhouse.format", "text"))
+            ctx.exit(err.exit_code)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.epilog:
+            formatter.write_paragraph()
+            for line in self.epilog.splitlines():
+                formatter.write_text(line) if line.strip() else formatter.write_paragraph()
+
+
+def _examples(*lines: str) -> str:
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog="Exit codes: 0 ok, 1 a standard or gate failed, 2 unusable input.")
+@click.version_option(package_name="stillhouse", prog_name="stillhouse")
+def cli() -> None:
+    """Stillhouse: the paved road for model distillation.
+
+    Validate a project against the standards, evaluate teacher and student into the
+    standard report, gate on the quality bars, distil, and watch the fleet."""
+
+
+def _command(*example_lines: str, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
+    return cli.command(epilog=_examples(*example_lines), **kwargs)
+
+
+PROJECT = click.argument("project", type=click.Path(path_type=Path), default=".", required=False)
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                      show_default=True, help="Output format: a table for people, JSON for machines.")
+
+
+@_command("stillhouse init support-intent-router", "cd support-intent-router && stillhouse validate")
+@click.argument("name")
+def init(name: str) -> None:
+    """Create the project NAME in the current folder from the starter template.
+
+    The new manifest has every field, with `<FILL-IN: …>` placeholders for the decisions
+    only you can make; `stillhouse validate` lists each one. A GitHub Actions workflow runs
+    `validate` and `eval --gate` as the review gate."""
+    from ._init import init_project
+
+    path = init_project(name)
+    con = _console()
+    con.print(f"Created {path}/ from the starter template.", markup=False)
+    con.print("Next: fill in the <FILL-IN: …> values, then run: stillhouse validate " + str(path), markup=False)
+
+
+@_command("stillhouse validate examples/minimal", "stillhouse validate . --format json | jq .results")
+@PROJECT
+@FORMAT
+@click.option("--catalogue", type=click.Path(path_type=Path, dir_okay=False), default=None, hidden=True)
+def validate(project: Path, fmt: str, catalogue: Path | None) -> None:
+    """Check PROJECT (a folder or manifest; default: here) against the standards.
+
+    Schema validation first (every problem at once, with file, field path and line), then
+    every automatic requirement. Exit 0 when every must-level requirement passes, 1 when
+    one fails, 2 when the manifest cannot be used."""
+    from ._validate import validate as run_validate
+
+    click.get_current_context().meta["stillhouse.format"] = fmt
+    result = run_validate(project, catalogue_path=catalogue)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        sys.exit(result.exit_code)
+    from rich.table import Table
+
+    con = _console()
+    m = result.project.manifest
+    table = Table(title=f"{m.name} — standards {result.project.declared_version}", title_justify="left",
+                  show_lines=False, expand=False)
+    for col in ("requirement", "level", "result", "detail"):
+        table.add_column(col, overflow="fold")
+    for r in result.results:
+        if r.status == "manual":
+            continue
+        table.add_row(r.id, r.level, f"[{_STATUS_STYLE[r.status]}]{r.status}[/]", _plain(r.detail))
+    con.print(table)
+    manual = sum(r.status == "manual" for r in result.results)
+    warns = sum(r.status == "warn" for r in result.results)
+    if result.ok:
+        con.print(f"[green]OK[/]: every must-level requirement passes ({warns} warning(s); "
+                  f"{manual} reviewer item(s): `stillhouse checklist`).")
+    else:
+        ids = ", ".join(r.id for r in result.failed)
+        con.print(f"[bold red]FAILED[/]: {len(result.failed)} must-level requirement(s): {ids}.")
+    sys.exit(result.exit_code)
+
+
+def _plain(text: str) -> Any:
+    from rich.text import Text
+
+    return Text(text)
+
+
+@_command("stillhouse checklist examples/minimal > review.md")
+@PROJECT
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the checklist to this file (atomically) instead of printing it.")
+def checklist(project: Path, output: Path | None) -> None:
+    """Print the review checklist of PROJECT in Markdown.
+
+    Automatic items are ticked or crossed from `validate`; manual items are the reviewer's
+    questions. Exit 0 when the automatic items pass, 1 otherwise."""
+    from ._io import atomic_write_text
+    from ._validate import checklist_markdown, validate as run_validate
+
+    result = run_validate(project)
+    text = checklist_markdown(result)
+    if output:
+        atomic_write_text(output, text)
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        click.echo(text)
+    sys.exit(result.exit_code)
+
+
+@_command("stillhouse schema", "stillhouse schema --out schemas/")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder to write into (default: the `standards/schemas` folder of this installation).")
+def schema(out: Path | None) -> None:
+    """Write the JSON Schema of every versioned schema (manifest, reports, registry files).
+
+    Point an editor at a manifest schema with a first line like
+    `# yaml-language-server: $schema=path/to/manifest-1.1.schema.json`."""
+    import standards
+
+    for p in standards.write_schemas(out or standards.SCHEMA_DIR):
+        click.echo(str(p))
+
+
+@_command("stillhouse hash data/eval.jsonl", "stillhouse hash student/")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def hash(paths: tuple[Path, ...]) -> None:  # noqa: A001 - the verb users type
+    """Print the pin of each PATH: the sha256 of a file, or the artifact hash of a model
+    folder (every file except hidden ones and README.md, by relative path)."""
+    from standards import artifact_sha256
+
+    for p in paths:
+        if not p.exists():
+            raise ManifestError([_missing(p)])
+        click.echo(f"{artifact_sha256(p)}  {p}")
+
+
+def _missing(p: Path) -> Any:
+    from ._errors import Problem
+
+    return Problem(file=str(p), field="", expected="a file or folder", found="nothing at that path")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `stillhouse` command."""
+    try:
+        cli.main(args=argv, prog_name="stillhouse", standalone_mode=True)
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        click.echo("interrupted", err=True)
+        sys.exit(130)

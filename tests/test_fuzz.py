@@ -1,0 +1,76 @@
+"""Property-based fuzzing of the manifest loader: whatever the bytes, it either loads or
+raises `ManifestError` (exit 2) — never another exception."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from harness import ManifestError, load_project
+
+from .conftest import EXAMPLES
+
+BASE = yaml.safe_load((EXAMPLES / "minimal" / "stillhouse.yaml").read_text())
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
+                    st.text(max_size=20), st.dates())
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                        st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+                      max_leaves=12)
+
+
+def _load(text: bytes) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "stillhouse.yaml"
+        p.write_bytes(text)
+        try:
+            load_project(p)
+        except ManifestError as err:
+            assert err.problems and all(pr.file for pr in err.problems)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_random_bytes(data: bytes):
+    _load(data)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(list("ab:- \n\t[]{}&*!|>'\"#%@`,?0123.") + ["standards_version: ", '"1.1"\n']),
+                max_size=80))
+def test_yaml_like_text(tokens: list[str]):
+    _load("".join(tokens).encode())
+
+
+def _paths(obj, prefix=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield prefix + (k,)
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield prefix + (i,)
+            yield from _paths(v, prefix + (i,))
+
+
+PATHS = [p for p in _paths(BASE) if p != ("standards_version",)]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(PATHS), values), min_size=1, max_size=4))
+def test_manifest_with_fields_replaced(edits):
+    import copy
+
+    data = copy.deepcopy(BASE)
+    for path, value in edits:
+        cur = data
+        try:
+            for k in path[:-1]:
+                cur = cur[k]
+            cur[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue
+    _load(yaml.safe_dump(data, allow_unicode=True).encode())

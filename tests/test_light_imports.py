@@ -1,0 +1,42 @@
+"""The light commands never import torch, transformers or datasets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .conftest import EXAMPLES, ROOT
+
+HEAVY = ("torch", "transformers", "datasets")
+
+PROBE = """
+import json, sys
+from harness._cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps([m for m in {heavy!r} if m in sys.modules]), file=sys.stderr)
+"""
+
+
+def _heavy_modules_after(*args: str) -> list[str]:
+    proc = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    return json.loads(proc.stderr.strip().splitlines()[-1])
+
+
+def test_validate_is_light():
+    assert _heavy_modules_after("validate", str(EXAMPLES / "minimal")) == []
+
+
+def test_checklist_is_light():
+    assert _heavy_modules_after("checklist", str(EXAMPLES / "minimal")) == []
+
+
+def test_importing_the_packages_is_light():
+    proc = subprocess.run([sys.executable, "-c", "import json, sys, harness, standards; "
+                           f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert json.loads(proc.stdout) == []
