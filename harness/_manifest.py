@@ -213,7 +213,7 @@ def _pick_model(ann: Any, node: Any) -> type[BaseModel] | None:
     return candidates[0] if candidates else None
 
 
-def _expected(err: dict[str, Any]) -> str:
+def _expected(err: Any) -> str:
     t, ctx, msg = err["type"], err.get("ctx") or {}, err["msg"]
     if t == "missing":
         return "a value (required field)"

@@ -1,0 +1,13 @@
+"""The packages type-check (one typing style, `X | None`, checked by mypy)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+
+def test_mypy_passes_on_standards_and_harness():
+    proc = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
