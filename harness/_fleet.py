@@ -8,6 +8,7 @@ It imports no torch, transformers or datasets.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import statistics
 from pathlib import Path
 from typing import Any
@@ -173,10 +174,11 @@ def _manifest_problems(e: EntryFiles) -> list[Problem]:
 
 
 def _rel(path: Path, registry: Path) -> str:
-    try:
-        return path.resolve().relative_to(registry.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """``path`` relative to the registry (string work only: no file-system calls)."""
+    p, r = os.path.normpath(path), os.path.normpath(registry)
+    if p.startswith(r + os.sep):
+        return p[len(r) + 1:].replace(os.sep, "/")
+    return p
 
 
 def _date(v: str | None) -> dt.date | None:

@@ -66,7 +66,7 @@ def fast_yaml(raw: bytes) -> Any:
         node = loader.get_single_node()
         if node is None:
             raise ValueError("empty document")
-        if _expanded_size(node, {}) > MAX_NODES:
+        if b"&" in raw and _expanded_size(node, {}) > MAX_NODES:  # no anchor, no alias to expand
             raise ValueError("alias bomb")
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
@@ -235,33 +235,41 @@ class EntryFiles:
     problems: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (message, file, field)
 
 
-def _ref(path: Path) -> FileRef:
-    raw = path.read_bytes()
-    return FileRef(path, hashlib.sha256(raw).hexdigest(), raw)
+def _ref(path: str | Path) -> FileRef:
+    with open(path, "rb") as f:
+        raw = f.read()
+    return FileRef(Path(path), hashlib.sha256(raw).hexdigest(), raw)
 
 
-def _json_files(folder: Path) -> list[Path]:
+def _listing(folder: str) -> dict[str, bool]:
+    """name -> is a folder, for every entry of ``folder`` (empty when it does not exist)."""
     try:
         with os.scandir(folder) as it:
-            return sorted(Path(e.path) for e in it if e.name.endswith(".json") and not e.name.startswith(".")
-                          and e.is_file())
+            return {e.name: e.is_dir() for e in it}
     except (FileNotFoundError, NotADirectoryError):
-        return []
+        return {}
+
+
+def _json_files(folder: str) -> list[str]:
+    return sorted(os.path.join(folder, n) for n, is_dir in _listing(folder).items()
+                  if n.endswith(".json") and not n.startswith(".") and not is_dir)
 
 
 def scan_entry(entry_dir: Path) -> EntryFiles:
-    """Find the files of one registry entry; record what is missing as problems."""
+    """Find the files of one registry entry; record what is missing as problems.
+
+    Plain `os` calls on strings: this runs once per model, 10,000 times in a big fleet."""
     ent = EntryFiles(name=entry_dir.name, dir=entry_dir)
-    with os.scandir(entry_dir) as it:
-        names = {e.name for e in it}
+    d = str(entry_dir)
+    names = _listing(d)
     manifests = [n for n in MANIFEST_NAMES if n in names]
     has_pointer = ENTRY_FILE in names
     if len(manifests) + has_pointer > 1:
         ent.problems.append((f"holds both {' and '.join(manifests + ([ENTRY_FILE] if has_pointer else []))}; "
-                             "keep one", str(entry_dir), None))
+                             "keep one", d, None))
         return ent
     if manifests:
-        ent.manifest = _ref(entry_dir / manifests[0])
+        ent.manifest = _ref(os.path.join(d, manifests[0]))
         ent.project_dir = entry_dir
     elif has_pointer:
         ent.pointer = True
@@ -278,20 +286,26 @@ def scan_entry(entry_dir: Path) -> EntryFiles:
             return ent
         ent.manifest = _ref(mfile)
     else:
-        ent.problems.append((f"no {MANIFEST_NAMES[0]} and no {ENTRY_FILE}: nothing is registered here",
-                             str(entry_dir), None))
+        ent.problems.append((f"no {MANIFEST_NAMES[0]} and no {ENTRY_FILE}: nothing is registered here", d, None))
         return ent
-    report = entry_dir / standards.REPORT_DIR / "report.json"
-    if not report.is_file() and ent.pointer and ent.project_dir is not None:
-        report = ent.project_dir / standards.REPORT_DIR / "report.json"
-    if report.is_file():
+    report = None
+    if names.get(standards.REPORT_DIR):
+        candidate = os.path.join(d, standards.REPORT_DIR, "report.json")
+        if os.path.isfile(candidate):
+            report = candidate
+    if report is None and ent.pointer and ent.project_dir is not None:
+        candidate = os.path.join(ent.project_dir, standards.REPORT_DIR, "report.json")
+        if os.path.isfile(candidate):
+            report = candidate
+    if report is not None:
         ent.report = _ref(report)
-    ent.history = [_ref(p) for p in _json_files(entry_dir / "reports")]
-    drift_files = _json_files(entry_dir / "drift")
+    if names.get("reports"):
+        ent.history = [_ref(p) for p in _json_files(os.path.join(d, "reports"))]
+    drift_files = _json_files(os.path.join(d, "drift")) if names.get("drift") else []
     if ent.pointer and ent.project_dir is not None and ent.project_dir != entry_dir:
-        drift_files += _json_files(ent.project_dir / "drift")
+        drift_files += _json_files(os.path.join(ent.project_dir, "drift"))
     if drift_files:
-        ent.drift = _ref(max(drift_files, key=lambda p: p.name))
+        ent.drift = _ref(max(drift_files, key=os.path.basename))
     return ent
 
 
@@ -319,11 +333,7 @@ def _read_pointer(ent: EntryFiles, path: Path) -> Path | None:
 def entry_dirs(registry: Path) -> list[Path]:
     """The entry folders under `models/`, sorted by name (hidden ones skipped)."""
     models = registry / MODELS_DIR
-    try:
-        with os.scandir(models) as it:
-            return sorted(Path(e.path) for e in it if e.is_dir() and not e.name.startswith("."))
-    except FileNotFoundError:
-        return []
+    return [models / n for n, is_dir in sorted(_listing(str(models)).items()) if is_dir and not n.startswith(".")]
 
 
 # --- the cache ------------------------------------------------------------------------------
