@@ -35,6 +35,7 @@ from ._manifest import Project
 UTC = dt.timezone.utc
 MIN_SPOT_CHECKS = 30
 PSI_MODERATE, PSI_MAJOR = 0.1, 0.25
+LENGTH_BINS = 5  # quantile bins of the reference input lengths
 _EPS = 1e-4
 DRIFT_DIR = "drift"
 
@@ -83,7 +84,7 @@ def js_distance(p: list[float], q: list[float]) -> float:
     return round(math.sqrt(max(0.0, (kl(p, m) + kl(q, m)) / 2)), 6)
 
 
-def length_bins(reference: list[int], bins: int = 10) -> list[float]:
+def length_bins(reference: list[int], bins: int = LENGTH_BINS) -> list[float]:
     """Upper edges of up to ``bins`` quantile bins of the reference lengths (ties merged)."""
     ref = sorted(reference)
     edges = []
@@ -275,8 +276,12 @@ def _window(wr: list[dict[str, Any]], start: dt.datetime, end: dt.datetime, m: A
         worst = max(spsi, key=lambda k: spsi[k])
         notes.append(f"slice mix moved: {worst} is {shares[worst]:.1%} of traffic vs {base_shares[worst]:.1%} "
                      f"in the eval set (PSI {smax:.3f}, {'major' if smax >= PSI_MAJOR else 'moderate'})")
-    if lpsi >= PSI_MODERATE:
-        notes.append(f"input length moved: PSI {lpsi:.3f} ({'major' if lpsi >= PSI_MAJOR else 'moderate'})")
+    # PSI of two samples of the same distribution is about (bins - 1) * (1/n + 1/m): with a few
+    # hundred rows that alone reaches 0.1, so a shift is flagged only at twice that noise floor.
+    floor = (len(edges)) * (1 / len(ref_lengths) + 1 / len(lengths))
+    if lpsi >= max(PSI_MODERATE, 2 * floor):
+        notes.append(f"input length moved: PSI {lpsi:.3f} ({'major' if lpsi >= PSI_MAJOR else 'moderate'}; "
+                     f"noise floor {floor:.3f})")
     if not assessable and est is not None:
         notes.append(f"{n} {'spot-checks' if metric == 'agreement' else 'feedback labels'}: too few to judge "
                      f"(need {min_n})")

@@ -104,22 +104,28 @@ def write_entry(root: Path, data: dict[str, Any], rep: dict[str, Any] | None = N
 def production_rows(weeks: int, agree: list[float], per_week: int = 200, spot: float = 0.5, seed: int = 1,
                     long_from_week: int | None = None, start: dt.datetime = NOW - dt.timedelta(days=28),
                     labels: bool = False) -> list[dict[str, Any]]:
-    """Synthetic production traffic: week ``w`` agrees with the teacher with probability ``agree[w]``."""
+    """Synthetic production traffic with the eval set's slice mix (short 20%, email 37.5%,
+    typos 12.5%). In week ``w`` exactly round(agree[w] * n) of the n spot-checked (or
+    labelled) rows agree, so the figures do not hang on the seed."""
     rng = random.Random(seed)
     rows = []
     for w in range(weeks):
+        week = []
         for _ in range(per_week):
             t = start + dt.timedelta(days=7 * w, seconds=rng.uniform(0, 7 * 86400 - 1))
             long = long_from_week is not None and w >= long_from_week
-            text = " ".join(["word"] * (rng.randint(10, 30) if long else rng.randint(2, 8)))
+            n_words = rng.randint(10, 30) if long else (rng.randint(2, 4) if rng.random() < 0.2 else rng.randint(5, 8))
             out = rng.choice(["billing", "technical", "account", "shipping"])
-            row = {"timestamp": t.isoformat().replace("+00:00", "Z"), "input": text, "output": out,
-                   "channel": "email" if rng.random() < 0.4 else "chat"}
-            if rng.random() < spot:
-                row["teacher_output"] = out if rng.random() < agree[w] else "other"
-            if labels:
-                row["label"] = out if rng.random() < agree[w] else "other"
-            rows.append(row)
+            week.append({"timestamp": t.isoformat().replace("+00:00", "Z"), "input": " ".join(["word"] * n_words),
+                         "output": out, "channel": "email" if rng.random() < 0.375 else "chat",
+                         "has_typo": rng.random() < 0.125})
+        for key, share in (("teacher_output", spot), ("label", 1.0 if labels else 0.0)):
+            chosen = [r for r in week if rng.random() < share]
+            k = round(agree[w] * len(chosen))
+            rng.shuffle(chosen)
+            for i, r in enumerate(chosen):
+                r[key] = r["output"] if i < k else "other"
+        rows += week
     return rows
 
 
