@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,10 +58,17 @@ def build_registry(root: Path, n: int) -> None:
                 drift.replace(f'"project": "{name}"', f'"project": "{new}"'))
 
 
+CPU: list[float] = []  # CPU seconds (user + system) of each timed run, children included
+
+
 def _time(cmd: list[str]) -> float:
+    """Wall seconds of one run; its CPU seconds go to CPU (less sensitive to a busy machine)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     dt = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
     if proc.returncode not in (0, 1):
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr.decode()[-2000:]}")
     return dt
@@ -83,13 +91,17 @@ def main() -> None:
             out = Path(tmp) / "out"
             cmd = [sys.executable, "-m", "harness", "fleet", str(reg), "--out", str(out)]
             cold = _time(cmd)
+            cold_cpu = CPU[-1]
             warm = statistics.median(_time(cmd) for _ in range(args.runs))
+            warm_cpu = statistics.median(CPU[-args.runs:])
             nocache = statistics.median(_time([*cmd, "--no-cache"]) for _ in range(args.runs))
             size = sum(f.stat().st_size for f in reg.rglob("*") if f.is_file())
             digest = hashlib.sha256((out / "fleet.json").read_bytes()).hexdigest()[:12]
             print(f"{n:>6} models ({size / 1e6:.0f} MB, built in {built:.1f} s): "
                   f"cold {cold:.2f} s, warm {warm:.2f} s (median of {args.runs}), "
                   f"no-cache {nocache:.2f} s; warm/start-up {warm / bare:.0f}x; fleet.json {digest}")
+            print(f"{'':>6} CPU seconds (user+sys, all processes): cold {cold_cpu:.2f}, warm {warm_cpu:.2f}; "
+                  f"load average now {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
