@@ -18,7 +18,10 @@ from ._errors import (
     StandardFailed,
     StillhouseError,
 )
+from ._drift import compute_drift
+from ._fleet import build_fleet, fleet_markdown
 from ._init import init_project
+from ._lifecycle import retire_project
 from ._manifest import Project, load_project
 from ._validate import ValidationResult, checklist_markdown, validate
 
@@ -31,4 +34,6 @@ __all__ = sorted([
     "AdapterError", "InputError", "IntegrityError", "ManifestError", "Problem", "Project",
     "StandardFailed", "StillhouseError", "ValidationResult", "checklist_markdown", "init_project",
     "load_project", "validate",
+    # the fleet
+    "build_fleet", "compute_drift", "fleet_markdown", "retire_project",
 ])

@@ -204,6 +204,191 @@ def _missing(p: Path) -> Any:
     return Problem(file=str(p), field="", expected="a file or folder", found="nothing at that path")
 
 
+# === fleet, drift, retire (issue 6) ======================================================
+
+
+def _when_option(value: str | None) -> Any:
+    """`--now`: a day (`2026-11-28`, 00:00 UTC) or an ISO time."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"expected a date or ISO time such as 2026-11-28, found {value!r}") from None
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+
+NOW = click.option("--now", "now", default=None, metavar="TIME",
+                   help="Compute as of this day or ISO time instead of now (reproducible reports).")
+
+
+@_command("stillhouse fleet examples/demo-fleet",
+          "stillhouse fleet registry/ --check            # exit 1 when a model needs action",
+          "stillhouse fleet registry/ --format json | jq .rollout")
+@click.argument("registry", type=click.Path(path_type=Path), default=".", required=False)
+@click.option("--check", is_flag=True, help="Exit 1 when any model needs action or an entry is broken (for CI).")
+@FORMAT
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder for fleet.json and fleet.md (default: the registry).")
+@NOW
+@click.option("--no-cache", is_flag=True, help="Re-read every file instead of using the registry's summary cache.")
+@click.option("--rows", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Most models shown in the table (those needing action first); the files hold all.")
+def fleet(registry: Path, check: bool, fmt: str, out: Path | None, now: str | None, no_cache: bool,
+          rows: int) -> None:
+    """Report on every model in REGISTRY (default: here) and write fleet.json and fleet.md.
+
+    Per model: owner, status, report age, whether its evaluation is current, the gate
+    verdict, whether it is orphaned, and every redistillation trigger that has fired
+    (teacher moved, drift, cadence elapsed, standards outdated) with its evidence. Broken
+    entries are listed as problems and never hide the others. Exit 0; with --check, exit 1
+    when any model needs action or an entry is broken; 2 when REGISTRY is not usable."""
+    from ._fleet import build_fleet, fleet_markdown, needs_attention
+    from ._io import atomic_write_text
+
+    click.get_current_context().meta["stillhouse.format"] = fmt
+    report = build_fleet(registry, now=_when_option(now), use_cache=not no_cache)
+    target = out or registry
+    text = report.model_dump_json(indent=2) + "\n"
+    try:
+        atomic_write_text(target / "fleet.json", text)
+        atomic_write_text(target / "fleet.md", fleet_markdown(report))
+    except OSError as exc:
+        from ._errors import InputError
+
+        raise InputError(f"{target}: cannot write fleet.json and fleet.md ({exc.strerror or exc})") from None
+    code = EXIT_FAILED if check and needs_attention(report) else EXIT_OK
+    if fmt == "json":
+        click.echo(text, nl=False)
+        sys.exit(code)
+    _print_fleet(report, rows)
+    click.echo(f"Wrote {target / 'fleet.json'} and {target / 'fleet.md'}", err=True)
+    sys.exit(code)
+
+
+def _print_fleet(report: Any, max_rows: int) -> None:
+    from rich.table import Table
+
+    con = _console()
+    r = report.rollout
+    models = sorted(report.models, key=lambda m: (not m.needs_action, m.name))
+    title = f"Fleet{': ' + report.name if report.name else ''} — as of {report.generated_at:%Y-%m-%d %H:%M} UTC"
+    table = Table(title=_plain(title), title_justify="left")
+    for col in ("model", "owner", "status", "age (d)", "current", "verdict", "orphaned", "triggers", "action"):
+        table.add_column(col, overflow="fold")
+    for m in models[:max_rows]:
+        trig = ", ".join(t.code for t in m.triggers)
+        table.add_row(_plain(m.name), _plain(m.owner or "—"), _plain(m.status),
+                      "—" if m.report_age_days is None else f"{m.report_age_days:.0f}",
+                      "yes" if m.evaluation_current else "[yellow]no[/]",
+                      {"pass": "[green]pass[/]", "fail": "[bold red]fail[/]"}.get(m.verdict, "none"),
+                      "[bold red]yes[/]" if m.orphaned else "no", _plain(trig or "—"),
+                      "[bold red]needed[/]" if m.needs_action else "none")
+    con.print(table)
+    if len(models) > max_rows:
+        con.print(f"… {len(models) - max_rows} more models in fleet.md and fleet.json.", markup=False)
+    for p in report.problems[:max_rows]:
+        con.print(_plain(f"problem: {p.entry}: {p.file or ''}{' ' + p.field if p.field else ''}: {p.message}"))
+    if len(report.problems) > max_rows:
+        con.print(f"… {len(report.problems) - max_rows} more problems in fleet.md.", markup=False)
+    trig = ", ".join(f"{k} {v}" for k, v in r.open_triggers.items())
+    con.print(_plain(f"{r.current_passing_owned} of {r.active_models} active models have a current passing "
+                     f"evaluation and an active owner ({r.share_current_passing_owned:.0%}); {r.orphaned} orphaned; "
+                     f"{r.needs_action} need action; open triggers: {trig}; {r.problems} problem(s)."))
+
+
+@_command("stillhouse drift examples/demo-fleet/models/faq-answer-ranker "
+          "--production examples/demo-fleet/models/faq-answer-ranker/monitoring/production.jsonl --now 2026-11-28",
+          "stillhouse drift my-model --production prod.jsonl --registry fleet-registry/")
+@PROJECT
+@click.option("--production", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Production sample (JSONL or Parquet); default: the manifest's monitoring.production_sample.")
+@click.option("--registry", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Write the record into this registry's entry for the model (default: PROJECT/drift/).")
+@click.option("--min-spot-checks", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Fewest spot-checks (or labels) that make a window count.")
+@NOW
+@FORMAT
+def drift(project: Path, production: Path | None, registry: Path | None, min_spot_checks: int,
+          now: str | None, fmt: str) -> None:
+    """Compare a production sample of PROJECT with its eval baseline, window by window.
+
+    Per window: student-teacher agreement on the spot-checked rows (Wilson 95% interval)
+    against the report's, accuracy on feedback labels, the slice mix (PSI per slice,
+    Jensen-Shannon distance) and input length (PSI). Writes a drift record. Exit 1 when
+    the manifest's drift trigger fires, 0 when it does not, 2 on unusable input."""
+    from ._drift import compute_drift, registry_entry_for, write_drift_record
+    from ._errors import Problem
+    from ._manifest import load_project
+
+    click.get_current_context().meta["stillhouse.format"] = fmt
+    proj = load_project(project)
+    if production is None:
+        sample = proj.manifest.monitoring.production_sample
+        if not sample:
+            raise ManifestError([Problem(str(proj.manifest_file), "monitoring.production_sample",
+                                         "a production sample (or --production FILE)", "nothing")])
+        production = proj.path(sample)
+    record = compute_drift(proj, production, now=_when_option(now), min_spot_checks=min_spot_checks)
+    folder = registry_entry_for(registry, proj.manifest.name) / "drift" if registry else proj.dir / "drift"
+    path = write_drift_record(record, folder)
+    code = EXIT_FAILED if record.fired else EXIT_OK
+    if fmt == "json":
+        click.echo(record.model_dump_json(indent=2))
+        sys.exit(code)
+    from rich.table import Table
+
+    con = _console()
+    table = Table(title=_plain(f"{record.project}: drift by {record.window_days}-day window ({record.metric})"),
+                  title_justify="left")
+    for col in ("window", "rows", "spot-checks", "agreement [95%]", "feedback acc.", "slice PSI max",
+                "length PSI", "fired"):
+        table.add_column(col, no_wrap=col in ("window", "agreement [95%]", "feedback acc."))
+
+    def fmt_est(e: Any) -> str:
+        return "—" if e is None else f"{e.value:.3f} [{e.low:.3f}, {e.high:.3f}]"
+
+    for w in record.windows:
+        table.add_row(f"{w.start:%Y-%m-%d}..{w.end:%Y-%m-%d}", str(w.rows), str(w.spot_checks), fmt_est(w.agreement),
+                      fmt_est(w.accuracy), "—" if w.slice_psi_max is None else f"{w.slice_psi_max:.3f}",
+                      "—" if w.length_psi is None else f"{w.length_psi:.3f}",
+                      "[bold red]yes[/]" if w.fired else ("no" if w.assessable else "[dim]too few[/]"))
+    con.print(table)
+    base = record.baseline
+    con.print(_plain(f"baseline: agreement {fmt_est(base.agreement)}, accuracy {fmt_est(base.accuracy)} "
+                     f"(report of {base.report_finished_at}); input lengths vs {base.length_reference}"))
+    for w in record.windows:
+        for n in w.notes:
+            con.print(_plain(f"{w.start:%Y-%m-%d}: {n}"))
+    con.print(("[bold red]TRIGGER FIRED[/]: " if record.fired else "[green]no drift trigger[/]: ") , end="")
+    con.print(_plain(record.reason))
+    click.echo(f"Wrote {path}", err=True)
+    sys.exit(code)
+
+
+@_command('stillhouse retire examples/minimal --reason "replaced by the v2 router" --replacement ticket-router-v2')
+@PROJECT
+@click.option("--reason", required=True, help="Why the model is retired (recorded; LIFE-002).")
+@click.option("--replacement", default=None, help="The model that takes over its traffic, if any.")
+@click.option("--on", "on", default=None, metavar="DATE", help="Day of retirement (default: today).")
+def retire(project: Path, reason: str, replacement: str | None, on: str | None) -> None:
+    """Retire PROJECT: set its lifecycle to `retired` with the day, the reason and the
+    replacement, editing only the manifest's `lifecycle` (comments kept), re-validated and
+    written atomically."""
+    from ._lifecycle import retire_project
+
+    day = _when_option(on).date() if on else None
+    proj = retire_project(project, reason, replacement=replacement, on=day)
+    lc = proj.manifest.lifecycle
+    click.echo(f"Retired {proj.manifest.name} on {lc.retired_on}"
+               + (f"; replaced by {lc.replacement}" if lc.replacement else "") + f" ({proj.manifest_file})")
+
+
+# === end of fleet, drift, retire =========================================================
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `stillhouse` command."""
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 _MD_SPECIAL = "\\`*_{}[]<>()#+!|"
+_MD_TABLE = {ord(ch): "\\" + ch for ch in _MD_SPECIAL}  # one pass with str.translate (the fleet escapes 100k strings)
 
 
 def html_escape(text: object) -> str:
@@ -15,8 +16,4 @@ def html_escape(text: object) -> str:
 def md_escape(text: object) -> str:
     """Escape for Markdown that is rendered to HTML: HTML is neutralised, Markdown
     punctuation that could form links, emphasis or tables is backslash-escaped."""
-    s = html.escape(str(text), quote=False)
-    out = []
-    for ch in s:
-        out.append("\\" + ch if ch in _MD_SPECIAL else ch)
-    return "".join(out).replace("\n", " ")
+    return html.escape(str(text), quote=False).translate(_MD_TABLE).replace("\n", " ")

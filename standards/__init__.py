@@ -9,8 +9,36 @@ from __future__ import annotations
 from . import v1_0, v1_1
 from ._base import PLACEHOLDER_PREFIX, is_placeholder
 from .catalogue import Area, Catalogue, Requirement, load_catalogue
-from .checks import CHECKS, REPORT_DIR, CheckContext, CheckResult, RequirementResult, report_mismatches, run_checks
-from .fleet import FleetModel, FleetReport, People, Person, Problem, RolloutFigures, TeacherRelease, Teachers, TriggerFired
+from .checks import (
+    CHECKS,
+    REPORT_DIR,
+    CheckContext,
+    CheckResult,
+    RequirementResult,
+    expected_provenance,
+    provenance_mismatches,
+    report_mismatches,
+    run_checks,
+)
+from .fleet import (
+    TRIGGER_CODES,
+    DriftBaseline,
+    DriftRecord,
+    DriftSummary,
+    DriftWindow,
+    FleetModel,
+    FleetReport,
+    FleetSlice,
+    People,
+    Person,
+    Problem,
+    RegistryEntry,
+    RegistrySettings,
+    RolloutFigures,
+    TeacherRelease,
+    Teachers,
+    TriggerFired,
+)
 from .hashing import artifact_sha256, file_sha256, is_sha256
 from .jsonschema import SCHEMA_DIR, schema_documents, write_schemas
 from .pins import model_pin, pin_problem
@@ -44,4 +72,7 @@ __all__ = sorted([
     "manifest_model", "matches", "migrate", "model_pin", "parse_manifest", "pin_problem",
     "report_mismatches", "rule_columns", "run_checks", "schema_documents", "slice_masks", "v1_0", "v1_1",
     "write_schemas",
+    # the fleet
+    "DriftBaseline", "DriftRecord", "DriftSummary", "DriftWindow", "FleetSlice", "RegistryEntry",
+    "RegistrySettings", "TRIGGER_CODES", "expected_provenance", "provenance_mismatches",
 ])

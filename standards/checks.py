@@ -200,10 +200,8 @@ def _report_path(ctx: CheckContext) -> Path:
     return ctx.project_dir / REPORT_DIR / "report.json"
 
 
-def report_mismatches(report: dict[str, Any], manifest: Any) -> list[str]:
-    """Why a report (as JSON data) is not about the model the manifest describes."""
-    prov = report.get("provenance", {})
-    out = []
+def expected_provenance(manifest: Any) -> dict[str, str]:
+    """What a current report's `project` and `provenance` must say about ``manifest``."""
     expected = {
         "teacher_pin": model_pin(manifest.teacher),
         "eval_set_sha256": manifest.eval_set.sha256.lower(),
@@ -211,13 +209,31 @@ def report_mismatches(report: dict[str, Any], manifest: Any) -> list[str]:
     }
     if manifest.student.kind in ("local", "recorded"):
         expected["student_sha256"] = manifest.student.sha256.lower()
+    expected["project"] = manifest.name
+    return expected
+
+
+def provenance_mismatches(report: dict[str, Any], expected: dict[str, str]) -> list[str]:
+    """`report_mismatches` against a precomputed `expected_provenance` (the fleet keeps
+    those per manifest, so it never re-reads a manifest to compare a report)."""
+    prov = report.get("provenance", {})
+    if not isinstance(prov, dict):
+        prov = {}
+    out = []
     for key, want in expected.items():
+        if key == "project":
+            continue
         got = prov.get(key)
         if got != want:
             out.append(f"{key} is {got!r} in the report but {want!r} in the manifest")
-    if report.get("project") != manifest.name:
-        out.append(f"report is for project {report.get('project')!r}, not {manifest.name!r}")
+    if report.get("project") != expected.get("project"):
+        out.append(f"report is for project {report.get('project')!r}, not {expected.get('project')!r}")
     return out
+
+
+def report_mismatches(report: dict[str, Any], manifest: Any) -> list[str]:
+    """Why a report (as JSON data) is not about the model the manifest describes."""
+    return provenance_mismatches(report, expected_provenance(manifest))
 
 
 @check("EVAL-005")

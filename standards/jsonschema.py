@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .fleet import FleetReport, People, Teachers
+from .fleet import DriftRecord, FleetReport, People, RegistryEntry, RegistrySettings, Teachers
 from .report import EvalReport
 from .versions import VERSIONS
 
@@ -24,6 +24,9 @@ def schema_documents() -> dict[str, str]:
         "fleet-report-1.0.schema.json": FleetReport,
         "teachers-1.0.schema.json": Teachers,
         "people-1.0.schema.json": People,
+        "registry-1.0.schema.json": RegistrySettings,
+        "registry-entry-1.0.schema.json": RegistryEntry,
+        "drift-record-1.0.schema.json": DriftRecord,
     })
     out = {}
     for name, model in models.items():

@@ -40,3 +40,13 @@ def test_importing_the_packages_is_light():
                            f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert json.loads(proc.stdout) == []
+
+
+def test_fleet_is_light():
+    assert _heavy_modules_after("fleet", str(EXAMPLES / "demo-fleet"), "--out", "/tmp/stillhouse-light-fleet",
+                                "--no-cache") == []
+
+
+def test_drift_is_light():
+    project = EXAMPLES / "demo-fleet" / "models" / "ticket-router"
+    assert _heavy_modules_after("drift", str(project), "--now", "2026-11-28", "--registry", "/nonexistent") == []

@@ -1,0 +1,108 @@
+"""Wall time of `stillhouse fleet` on a generated registry of 1,000 and 10,000 models.
+
+    .venv/bin/python benchmarks/fleet_scale.py [--sizes 1000 10000] [--runs 3]
+
+Builds each registry in a temporary folder from the demo fleet's entries (every model a
+manifest copy with its latest report; a tenth with a drift record; states mixed: healthy,
+teacher moved, cadence elapsed, orphaned, retired, failing gate), then times the whole
+process, side by side with a bare `python -c pass`:
+
+* cold:     the first run on a fresh registry (no summary cache yet; it writes one),
+* warm:     later runs (the cache holds every file's summary; files are still read and hashed),
+* no-cache: `--no-cache`, every file parsed and validated again.
+
+The target (issue 6) is at most 3 s for 10,000 models on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "examples" / "demo-fleet"
+TEMPLATES = ["ticket-router", "intent-classifier", "spam-filter", "language-id", "sentiment-v1",
+             "review-sentiment", "faq-answer-ranker"]
+
+
+def build_registry(root: Path, n: int) -> None:
+    for f in ("teachers.yaml", "people.yaml"):
+        shutil.copy(DEMO / f, root / f)
+    (root / "registry.yaml").write_text("as_of: 2026-11-28\n")
+    templates = []
+    for name in TEMPLATES:
+        d = DEMO / "models" / name
+        manifest = (d / "stillhouse.yaml").read_text()
+        report = (d / "report" / "report.json").read_text()
+        drift = next(iter(sorted((d / "drift").glob("*.json"))), None) if (d / "drift").is_dir() else None
+        templates.append((name, manifest, report, drift.read_text() if drift else None))
+    for i in range(n):
+        name, manifest, report, drift = templates[i % len(templates)]
+        new = f"{name}-{i:05d}"
+        d = root / "models" / new
+        (d / "report").mkdir(parents=True)
+        (d / "stillhouse.yaml").write_text(manifest.replace(f"name: {name}\n", f"name: {new}\n"))
+        (d / "report" / "report.json").write_text(report.replace(f'"project": "{name}"', f'"project": "{new}"'))
+        if drift and i % 10 == 0:
+            (d / "drift").mkdir()
+            (d / "drift" / "drift-20261128T000000Z.json").write_text(
+                drift.replace(f'"project": "{name}"', f'"project": "{new}"'))
+
+
+CPU: list[float] = []  # CPU seconds (user + system) of each timed run, children included
+
+
+def _time(cmd: list[str]) -> float:
+    """Wall seconds of one run; its CPU seconds go to CPU (less sensitive to a busy machine)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    dt = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+    if proc.returncode not in (0, 1):
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr.decode()[-2000:]}")
+    return dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    bare = statistics.median(_time([sys.executable, "-c", "pass"]) for _ in range(5))
+    print(f"cores: {os.cpu_count()}; python start-up: {bare * 1000:.0f} ms")
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            reg = Path(tmp) / "registry"
+            reg.mkdir()
+            t0 = time.perf_counter()
+            build_registry(reg, n)
+            built = time.perf_counter() - t0
+            out = Path(tmp) / "out"
+            cmd = [sys.executable, "-m", "harness", "fleet", str(reg), "--out", str(out)]
+            cold = _time(cmd)
+            cold_cpu = CPU[-1]
+            warm = statistics.median(_time(cmd) for _ in range(args.runs))
+            warm_cpu = statistics.median(CPU[-args.runs:])
+            nocache = statistics.median(_time([*cmd, "--no-cache"]) for _ in range(args.runs))
+            size = sum(f.stat().st_size for f in reg.rglob("*") if f.is_file())
+            digest = hashlib.sha256((out / "fleet.json").read_bytes()).hexdigest()[:12]
+            print(f"{n:>6} models ({size / 1e6:.0f} MB, built in {built:.1f} s): "
+                  f"cold {cold:.2f} s, warm {warm:.2f} s (median of {args.runs}), "
+                  f"no-cache {nocache:.2f} s; warm/start-up {warm / bare:.0f}x; fleet.json {digest}")
+            print(f"{'':>6} CPU seconds (user+sys, all processes): cold {cold_cpu:.2f}, warm {warm_cpu:.2f}; "
+                  f"load average now {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
