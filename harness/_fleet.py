@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import statistics
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import standards
 from standards import CURRENT_VERSION, TRIGGER_CODES, provenance_mismatches
@@ -27,6 +27,9 @@ from standards.fleet import (
 
 from ._errors import InputError, ManifestError
 from ._registry import CACHE_FILE, EntryFiles, SummaryCache, entry_dirs, parse_when, scan_entry
+
+ClockKind = Literal["now", "as_of", "given"]
+Verdict = Literal["pass", "fail", "none"]
 
 UTC = dt.timezone.utc
 ACTIVE_REVIEW = ("in_review", "production")
@@ -68,7 +71,7 @@ def _read_registry_file(path: Path, model: Any, problems: list[Problem], require
     return None
 
 
-def resolve_clock(registry: Path, now: dt.datetime | None) -> tuple[dt.datetime, str, Any]:
+def resolve_clock(registry: Path, now: dt.datetime | None) -> tuple[dt.datetime, ClockKind, Any]:
     """The clock a fleet report uses: an explicit `now`, else the registry's `as_of`, else now."""
     problems: list[Problem] = []
     settings = _read_registry_file(registry / "registry.yaml", standards.RegistrySettings, problems, False)
@@ -222,7 +225,7 @@ def _assess(e: EntryFiles, m: dict[str, Any], summaries: dict[str, Any], registr
         if m["cadence_days"] is not None and age > m["cadence_days"]:
             not_current.append(f"the report is {age:.0f} days old; the cadence is {m['cadence_days']} days")
     current = not not_current
-    verdict = report["verdict"] if report else "none"
+    verdict: Verdict = report["verdict"] if report else "none"
 
     # first pass, from the latest and the archived reports of this model
     passes = []
@@ -480,7 +483,7 @@ def fleet_markdown(report: FleetReport) -> str:
             lines.append("")
     if report.problems:
         lines += ["## Registry problems", "", "| entry | file | field | problem |", "| --- | --- | --- | --- |"]
-        for p in report.problems:
-            lines.append(f"| {e(p.entry)} | {e(p.file or '')} | {e(p.field or '')} | {e(p.message)} |")
+        for prob in report.problems:
+            lines.append(f"| {e(prob.entry)} | {e(prob.file or '')} | {e(prob.field or '')} | {e(prob.message)} |")
         lines.append("")
     return "\n".join(lines)
