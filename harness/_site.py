@@ -420,7 +420,8 @@ def fleet_markdown(site: SiteFleet) -> str:
     """The fleet page: rollout figures, one table of models, and the charts."""
     from ._charts import age_bars, grouped_bars
 
-    lines = ["# Fleet", ""]
+    # The table is wide: this page gives it the whole width.
+    lines = ["---", "hide:", "  - navigation", "  - toc", "---", "", "# Fleet", ""]
     for note in site.notes:
         lines += [f"!!! note \"Fleet\"\n    {md_escape(note)}", ""]
     fleet = site.fleet
@@ -460,7 +461,7 @@ def fleet_markdown(site: SiteFleet) -> str:
         owner = md_escape(m.owner) if m.owner else "*none*"
         if m.team:
             owner += f" ({md_escape(m.team)})"
-        triggers = "<br>".join(f"`{t.code}`: {md_escape(t.reason)}" for t in m.triggers) or "none"
+        triggers = ", ".join(t.code.replace("_", " ") for t in m.triggers) or "none"
         orphaned = f"**yes**: {md_escape(m.orphan_reason)}" if m.orphaned and m.orphan_reason else (
             "**yes**" if m.orphaned else "no")
         age = "—" if m.report_age_days is None else f"{m.report_age_days:.0f} d"
@@ -468,6 +469,11 @@ def fleet_markdown(site: SiteFleet) -> str:
         lines.append(f"| {name} | {owner} | {md_escape(m.status)} | {_yes(m.evaluation_current)} | {verdict} | "
                      f"{triggers} | {orphaned} | {age} |")
     lines.append("")
+    fired = [(m, t) for m in fleet.models for t in m.triggers]
+    if fired:
+        lines += ["## Triggers fired", "", "Each fired trigger with the reason the fleet report gives.", ""]
+        lines += [f"- **{md_escape(m.name)}** · `{t.code}`: {md_escape(t.reason)}" for m, t in fired]
+        lines.append("")
     if fleet.problems:
         lines += ["## Registry problems", "", "Entries that could not be read; they hide nothing else.", ""]
         lines += [f"- `{md_escape(p.entry)}`: {md_escape(p.message)}" for p in fleet.problems]
@@ -516,7 +522,7 @@ def fallback_report_html(report: EvalReport) -> str:
     bars = "".join(f"<li>{html_escape(b.slice)} {html_escape(b.metric)}: {'pass' if b.passed else 'FAIL'} — "
                    f"{html_escape(b.reason)}</li>" for b in report.gate.bars)
     return (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">"
         f"<title>{html_escape(report.project)}: evaluation report</title>"
         "<style>body{font-family:sans-serif;margin:2rem;max-width:60rem}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem}</style></head><body>"
