@@ -326,6 +326,26 @@ def cli_reference_markdown() -> str:
     return "\n".join(lines)
 
 
+def api_reference_markdown() -> str:
+    """The API reference: one mkdocstrings block per public name, read from each package's
+    `__all__` (so the page lists exactly the public surface that `test_public_api` guards)."""
+    import harness
+
+    lines = ["# API reference", "",
+             "Generated at build time from the docstrings (mkdocstrings), one entry per name in each "
+             "package's `__all__`. A test asserts `__all__` equals the names the package defines, so this "
+             "surface changes only on purpose.", ""]
+    for pkg, names in (("harness", harness.__all__), ("standards", standards.__all__)):
+        lines += [f"## {pkg}", ""]
+        for name in names:
+            obj = getattr(sys.modules[pkg], name)
+            if isinstance(obj, types.ModuleType) or not (callable(obj) or isinstance(obj, type)):
+                continue  # version modules and constants are described on the standards pages
+            lines += [f"::: {pkg}.{name}", "    options:", "      heading_level: 3", "      show_root_full_path: true",
+                      ""]
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- all pages
 
 
@@ -339,6 +359,7 @@ def generated_pages(catalogue_path: Path | None = None) -> dict[str, str]:
         "standards/changelog.md": changelog_markdown(),
         "checklist.md": review_checklist_markdown(catalogue_path),
         "harness/commands.md": cli_reference_markdown(),
+        "reference/api.md": api_reference_markdown(),
     }
     for area in cat.areas:
         pages[area_page(area.id)] = standards_area_markdown(area.id, catalogue_path)
