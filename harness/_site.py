@@ -387,7 +387,7 @@ def load_site_fleet(source: Path | None) -> SiteFleet:
     folder, or to the folder of `fleet.json`). A report that cannot be read becomes a note
     on the page; it never hides the other models."""
     if source is None or not Path(source).exists():
-        return SiteFleet(None, notes=[f"No fleet registry at `{source}`: the fleet registry is not available yet."],
+        return SiteFleet(None, notes=[f"No fleet registry at {md_escape(source)}: the fleet registry is not available yet."],
                          source=str(source))
     source = Path(source)
     if source.is_file():
@@ -400,7 +400,7 @@ def load_site_fleet(source: Path | None) -> SiteFleet:
         if build is None:
             return SiteFleet(None, notes=["The fleet registry is not available yet: this build of the harness "
                                           "has no `build_fleet`, so the registry at "
-                                          f"`{source}` cannot be read."], source=str(source))
+                                          f"{md_escape(source)} cannot be read."], source=str(source))
         fleet = build(source)
         base = source
     out = SiteFleet(fleet, source=str(source))
@@ -414,7 +414,7 @@ def load_site_fleet(source: Path | None) -> SiteFleet:
         try:
             out.reports[m.name] = EvalReport.model_validate_json(p.read_bytes())
         except (OSError, ValueError) as exc:
-            out.notes.append(f"The report of `{m.name}` at `{m.report_path}` could not be read: "
+            out.notes.append(f"The report of {md_escape(m.name)} at {md_escape(m.report_path)} could not be read: "
                              f"{type(exc).__name__}.")
     return out
 
@@ -444,7 +444,7 @@ def fleet_markdown(site: SiteFleet) -> str:
     # The table is wide: this page gives it the whole width.
     lines = ["---", "hide:", "  - navigation", "  - toc", "---", "", "# Fleet", ""]
     for note in site.notes:
-        lines += [f"!!! note \"Fleet\"\n    {md_escape(note)}", ""]
+        lines += [f"!!! note \"Fleet\"\n    {note}", ""]  # notes escape what they quote
     fleet = site.fleet
     if fleet is None:
         lines += ["The fleet page renders the registry once the fleet registry is available: run "
@@ -453,7 +453,7 @@ def fleet_markdown(site: SiteFleet) -> str:
     r = fleet.rollout
     generated = fleet.generated_at.strftime("%Y-%m-%d %H:%M UTC")
     lines += [
-        f"Registry `{md_escape(fleet.registry)}`, fleet report generated {generated}. "
+        f"Registry {md_escape(fleet.registry)}, fleet report generated {generated}. "
         "Every figure below comes from the fleet report (`fleet.json`); each model links to its "
         "rendered evaluation report.",
         "",
@@ -497,7 +497,7 @@ def fleet_markdown(site: SiteFleet) -> str:
         lines.append("")
     if fleet.problems:
         lines += ["## Registry problems", "", "Entries that could not be read; they hide nothing else.", ""]
-        lines += [f"- `{md_escape(p.entry)}`: {md_escape(p.message)}" for p in fleet.problems]
+        lines += [f"- {md_escape(p.entry)}: {md_escape(p.message)}" for p in fleet.problems]
         lines.append("")
     lines += ["## Report age", "", "Days since each model's latest evaluation report; orange bars are "
               "older than the longest cadence declared in the fleet.", ""]
@@ -559,7 +559,7 @@ def fallback_report_html(report: EvalReport) -> str:
 def fallback_report_markdown(report: EvalReport) -> str:
     """The Markdown counterpart of `fallback_report_html` (for the failing sibling's page)."""
     lines = [f"Verdict: **{report.gate.verdict}** · task {md_escape(report.task)} · "
-             f"teacher pin `{md_escape(report.teacher.pin)}`", "",
+             f"teacher pin {md_escape(report.teacher.pin)}", "",
              "| slice | n | teacher accuracy | student accuracy | agreement |", "| --- | --- | --- | --- | --- |"]
     for s in report.slices:
         def v(e: Any) -> str:
