@@ -1,12 +1,14 @@
 # Two commands, both safe to run again; each creates .venv when it is missing.
-#   make        set up, then run the main job (see README)
+#   make        set up, then run the main job: validate the examples, build the site (see README)
 #   make test   set up, then run the whole test suite
+# And one for writing docs:
+#   make serve  the site with live reload on http://127.0.0.1:8000
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.stillhouse-installed
 
-.PHONY: all main test
+.PHONY: all main test serve chromium
 
 all: main
 
@@ -16,15 +18,30 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[models,docs,example,test]'
 	@touch $@
 
-# The main job: validate the example projects and print the result. Exit 1 (a standard
-# failed) is reported but expected while an example still lacks its report; exit 2
-# (unusable input) stops the job.
+# The main job: validate the example projects and print the result, then build the site.
+# Exit 1 (a standard failed) is reported but expected while an example still lacks its
+# report; exit 2 (unusable input) stops the job. The site build executes the worked
+# example, or reuses its executed copy (.cache/stillhouse-site/) while nothing it depends
+# on has changed; a cell error or any MkDocs warning fails the build (--strict).
 main: $(STAMP)
 	@for p in examples/minimal; do \
 	  echo "== stillhouse validate $$p"; \
 	  $(PY) -m harness validate $$p; rc=$$?; \
 	  if [ $$rc -eq 2 ]; then exit 2; fi; \
 	done
+	@echo "== mkdocs build --strict"
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+	@echo "The site is in site/: open site/index.html, or run 'make serve' and open http://127.0.0.1:8000"
 
-test: $(STAMP)
+# Live reload while writing docs or code: rebuilds on changes to docs/, harness/,
+# standards/ and examples/.
+serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000
+
+# The browser test drives Debian's chromium (never a browser Playwright downloads).
+# Installed once; skipped when it is already there. CI runs as root on a fresh machine.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+
+test: $(STAMP) chromium
 	$(PY) -m pytest

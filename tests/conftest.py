@@ -47,3 +47,30 @@ def minimal_project(tmp_path: Path) -> Path:
     dst = tmp_path / "minimal"
     shutil.copytree(EXAMPLES / "minimal", dst, ignore=shutil.ignore_patterns("report", ".stillhouse", "__pycache__"))
     return dst
+
+
+# ------------------------------------------------------------------- the built site
+SITE_ARTIFACTS = Path(os.environ.get("STILLHOUSE_ARTIFACTS", ROOT / "tmp" / "artifacts")) / "site"
+
+
+@dataclass
+class BuiltSite:
+    dir: Path
+    fleet_file: Path
+    output: str
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The whole site, built once per session with `mkdocs build --strict`, its fleet page
+    rendered from a generated fleet that includes hostile (`<script>`) entries."""
+    from .fleet_data import write_fleet
+
+    base = tmp_path_factory.mktemp("site")
+    fleet_file = write_fleet(base / "fleet", 12)
+    out = base / "site"
+    env = {**os.environ, "STILLHOUSE_SITE_FLEET": str(fleet_file), "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=1800)
+    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
+    return BuiltSite(out, fleet_file, proc.stdout + proc.stderr)

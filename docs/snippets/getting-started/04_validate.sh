@@ -1,0 +1,2 @@
+# exit status: 0 (every must-level requirement passes for an experimental project)
+stillhouse validate support-intent-router
