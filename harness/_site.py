@@ -280,12 +280,7 @@ def manifest_reference_markdown() -> str:
     ])
 
 
-REPORT_SCHEMAS: tuple[tuple[str, str, type[BaseModel], str], ...] = (
-    ("Evaluation report", "eval-report-1.0.schema.json", EvalReport, "report"),
-    ("Fleet report", "fleet-report-1.0.schema.json", FleetReport, "fleet"),
-    ("Registry: teachers.yaml", "teachers-1.0.schema.json", standards.Teachers, "teachers"),
-    ("Registry: people.yaml", "people-1.0.schema.json", standards.People, "people"),
-)
+REPORT_SCHEMAS = standards.jsonschema.DOCUMENT_SCHEMAS
 
 
 def reports_reference_markdown() -> str:
@@ -501,9 +496,9 @@ def fleet_markdown(site: SiteFleet) -> str:
         lines.append("")
     lines += ["## Report age", "", "Days since each model's latest evaluation report; orange bars are "
               "older than the longest cadence declared in the fleet.", ""]
-    cadences = [t.evidence.get("cadence_days") for m in fleet.models for t in m.triggers
-                if t.code == "cadence_elapsed" and isinstance(t.evidence.get("cadence_days"), (int, float))]
-    limit = float(max(cadences)) if cadences else None  # type: ignore[type-var]
+    cadences = [float(c) for m in fleet.models for t in m.triggers
+                if t.code == "cadence_elapsed" and isinstance(c := t.evidence.get("cadence_days"), (int, float))]
+    limit = max(cadences) if cadences else None
     lines += ['<div class="sh-charts">' + age_bars("Report age per model (days)",
                                                    [(m.name, m.report_age_days) for m in fleet.models],
                                                    limit=limit) + "</div>", ""]

@@ -14,20 +14,25 @@ from .versions import VERSIONS
 SCHEMA_DIR = Path(__file__).with_name("schemas")
 
 
+#: The non-manifest schemas: (title, file name, model, anchor prefix). The docs render
+#: this same list, so a schema added here appears on the site and in `stillhouse schema`.
+DOCUMENT_SCHEMAS: tuple[tuple[str, str, type[BaseModel], str], ...] = (
+    ("Evaluation report", "eval-report-1.0.schema.json", EvalReport, "report"),
+    ("Fleet report", "fleet-report-1.0.schema.json", FleetReport, "fleet"),
+    ("Registry: registry.yaml", "registry-1.0.schema.json", RegistrySettings, "registry"),
+    ("Registry: a pointer entry (models/NAME/entry.yaml)", "registry-entry-1.0.schema.json", RegistryEntry, "entry"),
+    ("Registry: teachers.yaml", "teachers-1.0.schema.json", Teachers, "teachers"),
+    ("Registry: people.yaml", "people-1.0.schema.json", People, "people"),
+    ("Drift record", "drift-record-1.0.schema.json", DriftRecord, "drift"),
+)
+
+
 def schema_documents() -> dict[str, str]:
     """File name -> JSON text of every exported schema."""
     models: dict[str, type[BaseModel]] = {
         f"manifest-{v}.schema.json": mod.Manifest for v, mod in VERSIONS.items()
     }
-    models.update({
-        "eval-report-1.0.schema.json": EvalReport,
-        "fleet-report-1.0.schema.json": FleetReport,
-        "teachers-1.0.schema.json": Teachers,
-        "people-1.0.schema.json": People,
-        "registry-1.0.schema.json": RegistrySettings,
-        "registry-entry-1.0.schema.json": RegistryEntry,
-        "drift-record-1.0.schema.json": DriftRecord,
-    })
+    models.update({filename: model for _title, filename, model, _prefix in DOCUMENT_SCHEMAS})
     out = {}
     for name, model in models.items():
         schema = model.model_json_schema()

@@ -89,7 +89,7 @@ def write_fleet(out: Path, n: int, *, seed: int = 0, hostile: bool = True) -> Pa
                                          evidence={"current": "sha256:" + "99" * 32}))
         orphaned = i % 6 == 5
         models.append(FleetModel(
-            name=name, owner=None if orphaned else owner, team=team,
+            name=name, entry=f"m{i:05d}", standards_version="1.1", owner=None if orphaned else owner, team=team,
             status=rng.choice(["production", "in_review", "experimental", "deprecated"]),
             report_age_days=rng.uniform(1, 250) if has_report else None,
             evaluation_current=has_report and not triggers, verdict=verdict, orphaned=orphaned,
