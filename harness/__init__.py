@@ -18,8 +18,10 @@ from ._errors import (
     StandardFailed,
     StillhouseError,
 )
+from ._eval import evaluate
 from ._init import init_project
 from ._manifest import Project, load_project
+from ._report import report_html, report_markdown
 from ._validate import ValidationResult, checklist_markdown, validate
 
 try:
@@ -31,4 +33,6 @@ __all__ = sorted([
     "AdapterError", "InputError", "IntegrityError", "ManifestError", "Problem", "Project",
     "StandardFailed", "StillhouseError", "ValidationResult", "checklist_markdown", "init_project",
     "load_project", "validate",
+    # the evaluation harness
+    "evaluate", "report_html", "report_markdown",
 ])
