@@ -45,6 +45,10 @@ LATENCY_WARMUP = 3
 LATENCY_CALLS = 100
 LATENCY_MAX_SECONDS = 10.0
 LATENCY_MIN_CALLS = 20
+#: CPU threads for the batch-size-1 calls of local models: one request per worker thread,
+#: as CPU servers run small models. It also keeps p95/p99 honest on a shared machine,
+#: where a multi-threaded call waits for its slowest, descheduled thread.
+LATENCY_THREADS = 1
 
 
 @dataclass
@@ -62,11 +66,13 @@ class ModelRun:
     device: str
     input_tokens: int | None = None
     output_tokens: int | None = None
+    latency_threads: int | None = None
     from_cache: bool = False
 
     def info(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("kind", "latency_ms", "batched_seconds", "batched_rows", "batch_size",
-                                              "parameters", "size_bytes", "device", "input_tokens", "output_tokens")}
+                                              "parameters", "size_bytes", "device", "input_tokens", "output_tokens",
+                                              "latency_threads")}
 
 
 def settings_of(manifest: Any) -> Settings:
@@ -94,9 +100,24 @@ def verify_models(project: Project) -> dict[str, str | None]:
     return out
 
 
-def _measure_latency(adapter: Adapter, inputs: list[str], ids: list[str], calls: int) -> list[float]:
+def _measure_latency(adapter: Adapter, inputs: list[str], ids: list[str], calls: int,
+                     threads: int | None) -> tuple[list[float], int | None]:
     """Milliseconds per call at batch size 1, after warm-up; at most `calls` calls, and no
-    more than LATENCY_MAX_SECONDS once LATENCY_MIN_CALLS are in."""
+    more than LATENCY_MAX_SECONDS once LATENCY_MIN_CALLS are in. Local models on CPU run
+    on ``threads`` torch threads (None: torch's default); returns the times and the threads."""
+    torch = sys.modules.get("torch") if adapter.kind in ("local", "hub") and adapter.device == "cpu" else None
+    if torch is None:
+        return _time_calls(adapter, inputs, ids, calls), None
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _time_calls(adapter, inputs, ids, calls), torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+
+
+def _time_calls(adapter: Adapter, inputs: list[str], ids: list[str], calls: int) -> list[float]:
     n = len(inputs)
     for i in range(min(LATENCY_WARMUP, n)):
         adapter.predict([ids[i]], [inputs[i]])
@@ -114,7 +135,7 @@ def _measure_latency(adapter: Adapter, inputs: list[str], ids: list[str], calls:
 
 def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project: Project, store: OutputStore, *,
               use_cache: bool, keep: bool, batch_size: int, checkpoint_rows: int, latency_calls: int,
-              progress: Any) -> ModelRun:
+              latency_threads: int | None, progress: Any) -> ModelRun:
     """Outputs of one model on every example: from a complete cache entry (``keep`` roles
     only), else computed chunk by chunk, each chunk checkpointed, resuming stored chunks."""
     n = len(data.ids)
@@ -155,9 +176,10 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
         preds[start:end] = part
     progress.finish(task)
     latency: list[float] | None = None
+    threads = None
     if adapter.latency_mode == "batch1" and n:
         lt = progress.start(f"{role} latency (batch size 1)", None)
-        latency = _measure_latency(adapter, data.inputs, data.ids, latency_calls)
+        latency, threads = _measure_latency(adapter, data.inputs, data.ids, latency_calls, latency_threads)
         progress.finish(lt)
     elif adapter.latency_mode == "per-call" and adapter.call_seconds:
         latency = [s * 1000 for s in adapter.call_seconds]
@@ -168,7 +190,7 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
         batch_size=adapter.batch_size if adapter.latency_mode else None, parameters=adapter.parameters(),
         size_bytes=adapter.size_bytes(), device=adapter.device,
         input_tokens=adapter.input_tokens if is_endpoint else None,
-        output_tokens=adapter.output_tokens if is_endpoint else None,
+        output_tokens=adapter.output_tokens if is_endpoint else None, latency_threads=threads,
     )
     if keep:
         store.save_complete(run.predictions, run.info())
@@ -220,7 +242,7 @@ def _latency(run: ModelRun) -> Latency | None:
     ms = run.latency_ms
     thr = run.batched_rows / run.batched_seconds if run.batched_seconds else None
     return Latency(p50_ms=M.percentile(ms, 50), p95_ms=M.percentile(ms, 95), p99_ms=M.percentile(ms, 99),
-                   calls=len(ms), throughput_per_s=thr, batch_size=run.batch_size)
+                   calls=len(ms), throughput_per_s=thr, batch_size=run.batch_size, threads=run.latency_threads)
 
 
 def _cost(run: ModelRun, spec: Any, manifest: Any, n: int) -> Cost | None:
@@ -272,7 +294,8 @@ def _device(runs: list[ModelRun]) -> str:
 
 def evaluate(project_dir: Path | str = ".", *, use_cache: bool = True, quiet: bool = True,
              out_dir: Path | str | None = None, command: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-             checkpoint_rows: int = DEFAULT_CHECKPOINT_ROWS, latency_calls: int = LATENCY_CALLS) -> EvalReport:
+             checkpoint_rows: int = DEFAULT_CHECKPOINT_ROWS, latency_calls: int = LATENCY_CALLS,
+             latency_threads: int | None = LATENCY_THREADS) -> EvalReport:
     """Run teacher and student on the project's frozen eval set and write the standard report.
 
     Verifies every pin first (eval set, student, local or recorded teacher) and raises
@@ -281,6 +304,8 @@ def evaluate(project_dir: Path | str = ".", *, use_cache: bool = True, quiet: bo
     checkpointed every ``checkpoint_rows`` rows so an interrupted run resumes. Writes
     `report.json`, `report.md` and `report.html` atomically into ``out_dir`` (default:
     `<project>/report/`) and returns the report; the gate's verdict is `report.gate.verdict`.
+    Latency is timed at batch size 1 after warm-up, on ``latency_threads`` CPU threads for
+    local models on CPU (None: torch's default).
     """
     from . import __version__
     from ._report import write_report
@@ -306,7 +331,8 @@ def evaluate(project_dir: Path | str = ".", *, use_cache: bool = True, quiet: bo
             store = OutputStore(project.dir, role, key)
             runs[role] = run_model(role, spec, settings, data, project, store, use_cache=use_cache,
                                    keep=role == "teacher", batch_size=batch_size, checkpoint_rows=checkpoint_rows,
-                                   latency_calls=latency_calls, progress=progress)
+                                   latency_calls=latency_calls, latency_threads=latency_threads,
+                                   progress=progress)
     n = len(data.ids)
     results, flags = {}, {}
     for name, mask in data.masks.items():

@@ -119,7 +119,9 @@ def _methods(r: EvalReport) -> list[str]:
     if paired:
         out.append(f"Student − teacher accuracy: {paired}; bars with `max_drop_vs_teacher` use the one-sided "
                    "lower bound at the bar's confidence.")
-    out.append("Latency: wall time per call at batch size 1 after 3 warm-up calls; cost per call from the "
+    threads = {m.latency.threads for m in (r.teacher, r.student) if m.latency and m.latency.threads}
+    on = f" on {', '.join(map(str, sorted(threads)))} CPU thread(s)" if threads else ""
+    out.append(f"Latency: wall time per call at batch size 1 after 3 warm-up calls{on}; cost per call from the "
                "manifest's cost model and the mean latency (local) or tokens (endpoint).")
     return out
 

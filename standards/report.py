@@ -60,6 +60,7 @@ class Latency(StrictModel):
     calls: int = Field(description="Timed calls behind the percentiles.")
     throughput_per_s: float | None = Field(default=None, description="Batched examples per second.")
     batch_size: int | None = Field(default=None, description="Batch size of the throughput run.")
+    threads: int | None = Field(default=None, description="CPU threads of the batch-size-1 calls (local models on CPU).")
 
 
 class Cost(StrictModel):
