@@ -231,8 +231,7 @@ def slice_figures(name: str, idx: list[int], task: str, teacher: list[Prediction
                 res.reference_token_f1 = _estimate(M.mean_interval([M.token_f1(a.output, g) for a, g in zip(s, r)]),
                                                    M.NORMAL)
         elif all(p.probs is not None for p in t + s) and t:
-            res.js_divergence = sum(M.js_divergence(a.probs, b.probs) for a, b in zip(t, s)) / len(t)  # type: ignore[arg-type]
-            res.kl_divergence = sum(M.kl_divergence(a.probs, b.probs) for a, b in zip(t, s)) / len(t)  # type: ignore[arg-type]
+            res.js_divergence, res.kl_divergence = M.mean_divergences([a.probs for a in t], [b.probs for b in s])  # type: ignore[misc]
     return res, SliceFlags(student_correct=s_ok, teacher_correct=t_ok)
 
 

@@ -126,3 +126,19 @@ def test_generation_slice_figures():
     assert res.token_f1.value == pytest.approx((0.5 + 1.0) / 2)
     assert res.reference_token_f1.value == pytest.approx(0.75)
     assert res.js_divergence is None
+
+
+def test_vectorised_divergences_equal_the_plain_ones():
+    rng = random.Random(3)
+    p = [[rng.random() for _ in range(4)] for _ in range(50)] + [[1, 0, 0, 0]]
+    q = [[rng.random() for _ in range(4)] for _ in range(50)] + [[0, 1, 0, 0]]
+    js, kl = M.mean_divergences(p, q)
+    assert js == pytest.approx(sum(M.js_divergence(a, b) for a, b in zip(p, q)) / 51)
+    assert kl == pytest.approx(sum(M.kl_divergence(a, b) for a, b in zip(p, q)) / 51)
+
+
+def test_mcnemar_is_fast_and_exact_for_large_counts():
+    assert M.mcnemar_p(4000, 4000) == pytest.approx(1.0)
+    # n = 10: k = 2 -> 2 * (1 + 10 + 45) / 1024
+    assert M.mcnemar_p(2, 8) == pytest.approx(2 * 56 / 1024)
+    assert M.mcnemar_p(3000, 3300) < 1e-3
