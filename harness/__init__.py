@@ -20,9 +20,11 @@ from ._errors import (
 )
 from ._drift import compute_drift
 from ._fleet import build_fleet, fleet_markdown
+from ._eval import evaluate
 from ._init import init_project
 from ._lifecycle import retire_project
 from ._manifest import Project, load_project
+from ._report import report_html, report_markdown
 from ._validate import ValidationResult, checklist_markdown, validate
 
 try:
@@ -36,4 +38,6 @@ __all__ = sorted([
     "load_project", "validate",
     # the fleet
     "build_fleet", "compute_drift", "fleet_markdown", "retire_project",
+    # the evaluation harness
+    "evaluate", "report_html", "report_markdown",
 ])
