@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ CACHE_FORMAT = 1
 
 
 def output_key(role: str, pin: str, kind: str, eval_sha256: str, settings: Settings,
-               fields: dict[str, str | None], extra: dict[str, Any] | None = None) -> str:
+               fields: Mapping[str, str | None], extra: dict[str, Any] | None = None) -> str:
     """The cache key of one model's outputs on one eval set, as 64 hex digits."""
     parts = {
         "format": CACHE_FORMAT,

@@ -386,7 +386,6 @@ def retire(project: Path, reason: str, replacement: str | None, on: str | None) 
 
 
 # === end of fleet, drift, retire =========================================================
-=======
 # --- stillhouse eval (the evaluation harness) --------------------------------------------------
 
 

@@ -143,9 +143,9 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
         hit = store.load_complete(n)
         if hit is not None:
             progress.note(f"{role}: {n} outputs from the cache ({store.dir.name}); the {role} runs zero times")
-            return ModelRun(predictions=hit["predictions"], from_cache=True,
-                            **{k: hit.get(k) for k in ModelRun.__dataclass_fields__
-                               if k not in ("predictions", "from_cache")})
+            rest: dict[str, Any] = {k: hit.get(k) for k in ModelRun.__dataclass_fields__
+                                    if k not in ("predictions", "from_cache")}
+            return ModelRun(predictions=hit["predictions"], from_cache=True, **rest)
     adapter = make_adapter(role, spec, settings, project.dir)
     adapter.load()
     if adapter.kind in ("local", "hub", "callable"):

@@ -64,7 +64,7 @@ class _Rich(_Silent):
         self.progress.advance(task, n)  # type: ignore[arg-type]
 
     def finish(self, task: int) -> None:
-        t = self.progress.tasks[[x.id for x in self.progress.tasks].index(task)]  # type: ignore[comparison-overlap]
+        t = next(x for x in self.progress.tasks if int(x.id) == task)
         if t.total is None:
             self.progress.update(task, total=1, completed=1)  # type: ignore[arg-type]
 

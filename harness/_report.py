@@ -247,7 +247,7 @@ def report_html(report: EvalReport) -> str:
                             ("student accuracy", s.student_accuracy, _STUDENT)]) for s in r.slices]
     agree_groups = [(s.name, [("agreement with the teacher", s.agreement, _AGREE)]) for s in r.slices]
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Evaluation report: {h(r.project)}</title><style>{_CSS}</style></head><body>",
         f"<h1>Evaluation report: {h(r.project)}</h1>",
