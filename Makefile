@@ -1,5 +1,5 @@
 # Two commands, both safe to run again; each creates .venv when it is missing.
-#   make        set up, then run the main job: validate the examples, build the site (see README)
+#   make        set up, then run the main job: evaluate and validate the examples, build the site
 #   make test   set up, then run the whole test suite
 # And one for writing docs:
 #   make serve  the site with live reload on http://127.0.0.1:8000
@@ -18,16 +18,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[models,docs,example,test]'
 	@touch $@
 
-# The main job: validate the example projects and print the result, then build the site.
-# Exit 1 (a standard failed) is reported but expected while an example still lacks its
-# report; exit 2 (unusable input) stops the job. The site build executes the worked
+# The main job: evaluate every example project with the shared harness and gate on its
+# bars, validate it against the standards (which now finds a current, passing report),
+# then build the site. Any failure stops the job. The site build executes the worked
 # example, or reuses its executed copy (.cache/stillhouse-site/) while nothing it depends
 # on has changed; a cell error or any MkDocs warning fails the build (--strict).
+EXAMPLES := examples/minimal examples/generation-mini
+
 main: $(STAMP)
-	@for p in examples/minimal; do \
+	@set -e; for p in $(EXAMPLES); do \
+	  echo "== stillhouse eval $$p --gate"; \
+	  $(PY) -m harness eval $$p --gate --quiet; \
 	  echo "== stillhouse validate $$p"; \
-	  $(PY) -m harness validate $$p; rc=$$?; \
-	  if [ $$rc -eq 2 ]; then exit 2; fi; \
+	  $(PY) -m harness validate $$p; \
 	done
 	@echo "== mkdocs build --strict"
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
