@@ -87,14 +87,19 @@ class OutputStore:
     def _part(self, start: int, end: int) -> Path:
         return self.dir / f"part-{start:09d}-{end:09d}.json"
 
-    def load_part(self, start: int, end: int) -> list[Prediction] | None:
-        try:
-            data = json.loads(self._part(start, end).read_text(encoding="utf-8"))
-            if data.get("key") != self.key or len(data["outputs"]) != end - start:
-                return None
-            return [Prediction.from_json(o) for o in data["outputs"]]
-        except (FileNotFoundError, ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
-            return None
+    def load_parts(self, n_rows: int) -> list[tuple[int, int, list[Prediction]]]:
+        """Every readable checkpoint part of this key: (start, end, outputs), any ranges."""
+        parts = []
+        for path in sorted(self.dir.glob("part-*.json")):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                start, end = int(data["start"]), int(data["end"])
+                if data.get("key") != self.key or not 0 <= start < end <= n_rows or len(data["outputs"]) != end - start:
+                    continue
+                parts.append((start, end, [Prediction.from_json(o) for o in data["outputs"]]))
+            except (FileNotFoundError, ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
+                continue
+        return parts
 
     def save_part(self, start: int, end: int, predictions: list[Prediction]) -> None:
         payload = {"key": self.key, "start": start, "end": end, "outputs": [p.to_json() for p in predictions]}

@@ -41,6 +41,7 @@ from ._progress import progress_for
 
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_CHECKPOINT_ROWS = 512
+DEFAULT_CHECKPOINT_SECONDS = 10.0
 LATENCY_WARMUP = 3
 LATENCY_CALLS = 100
 LATENCY_MAX_SECONDS = 10.0
@@ -134,7 +135,8 @@ def _time_calls(adapter: Adapter, inputs: list[str], ids: list[str], calls: int)
 
 
 def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project: Project, store: OutputStore, *,
-              use_cache: bool, keep: bool, batch_size: int, checkpoint_rows: int, latency_calls: int,
+              use_cache: bool, keep: bool, batch_size: int, checkpoint_rows: int, checkpoint_seconds: float,
+              latency_calls: int,
               latency_threads: int | None, progress: Any) -> ModelRun:
     """Outputs of one model on every example: from a complete cache entry (``keep`` roles
     only), else computed chunk by chunk, each chunk checkpointed, resuming stored chunks."""
@@ -154,9 +156,21 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
     batched = 0.0
     computed = 0
     task = progress.start(f"{role} ({adapter.kind})", n)
+    stored = store.load_parts(n) if use_cache else []
+
+    def from_parts(start: int, end: int) -> list[Prediction] | None:
+        for s, e, outputs in stored:
+            if s <= start and end <= e:
+                return outputs[start - s:end - s]
+        return None
+
+    # Checkpoint by time, not by count: a part is written once `checkpoint_seconds` of work
+    # is unsaved, so a short run writes none and a long one loses at most that much.
+    unsaved_from: int | None = None
+    last_save = time.perf_counter()
     for start in range(0, n, checkpoint_rows):
         end = min(start + checkpoint_rows, n)
-        part = store.load_part(start, end) if use_cache else None
+        part = from_parts(start, end)
         if part is None:
             part = []
             for b in range(start, end, adapter.batch_size):
@@ -169,11 +183,15 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
                 part.extend(got)
                 computed += e - b
                 progress.advance(task, e - b)
-            if end - start < n:  # a one-chunk run has nothing to resume
-                store.save_part(start, end, part)
+            preds[start:end] = part
+            unsaved_from = start if unsaved_from is None else unsaved_from
+            if end < n and time.perf_counter() - last_save >= checkpoint_seconds:
+                store.save_part(unsaved_from, end, preds[unsaved_from:end])  # type: ignore[arg-type]
+                unsaved_from, last_save = None, time.perf_counter()
         else:
+            preds[start:end] = part
             progress.advance(task, end - start)
-        preds[start:end] = part
+            unsaved_from = None  # a gap shorter than `checkpoint_seconds` is simply redone
     progress.finish(task)
     latency: list[float] | None = None
     threads = None
@@ -293,14 +311,16 @@ def _device(runs: list[ModelRun]) -> str:
 
 def evaluate(project_dir: Path | str = ".", *, use_cache: bool = True, quiet: bool = True,
              out_dir: Path | str | None = None, command: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-             checkpoint_rows: int = DEFAULT_CHECKPOINT_ROWS, latency_calls: int = LATENCY_CALLS,
+             checkpoint_rows: int = DEFAULT_CHECKPOINT_ROWS, checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS,
+             latency_calls: int = LATENCY_CALLS,
              latency_threads: int | None = LATENCY_THREADS) -> EvalReport:
     """Run teacher and student on the project's frozen eval set and write the standard report.
 
     Verifies every pin first (eval set, student, local or recorded teacher) and raises
     `IntegrityError` (exit 2) on a mismatch, showing both hashes. Teacher outputs come from
     the cache when the key matches (``use_cache=False`` forces a fresh run); progress is
-    checkpointed every ``checkpoint_rows`` rows so an interrupted run resumes. Writes
+    checkpointed (in chunks of ``checkpoint_rows`` rows, written once ``checkpoint_seconds``
+    of work is unsaved) so an interrupted run resumes. Writes
     `report.json`, `report.md` and `report.html` atomically into ``out_dir`` (default:
     `<project>/report/`) and returns the report; the gate's verdict is `report.gate.verdict`.
     Latency is timed at batch size 1 after warm-up, on ``latency_threads`` CPU threads for
@@ -330,6 +350,7 @@ def evaluate(project_dir: Path | str = ".", *, use_cache: bool = True, quiet: bo
             store = OutputStore(project.dir, role, key)
             runs[role] = run_model(role, spec, settings, data, project, store, use_cache=use_cache,
                                    keep=role == "teacher", batch_size=batch_size, checkpoint_rows=checkpoint_rows,
+                                   checkpoint_seconds=checkpoint_seconds,
                                    latency_calls=latency_calls, latency_threads=latency_threads,
                                    progress=progress)
     n = len(data.ids)

@@ -196,7 +196,7 @@ def test_cache_key_changes_with_every_output_setting():
 # --- interruption and concurrency -----------------------------------------------------------
 
 
-_RUN = "import sys, harness; harness.evaluate(sys.argv[1], checkpoint_rows=8, batch_size=4, latency_calls=5)"
+_RUN = "import sys, harness; harness.evaluate(sys.argv[1], checkpoint_rows=8, checkpoint_seconds=0, batch_size=4, latency_calls=5)"
 
 
 def _spawn(project: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
