@@ -18,6 +18,7 @@ from ._errors import (
     StandardFailed,
     StillhouseError,
 )
+from ._distill import DistillResult, distill
 from ._init import init_project
 from ._manifest import Project, load_project
 from ._validate import ValidationResult, checklist_markdown, validate
@@ -28,7 +29,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a plain checkout
     __version__ = "0+unknown"
 
 __all__ = sorted([
-    "AdapterError", "InputError", "IntegrityError", "ManifestError", "Problem", "Project",
-    "StandardFailed", "StillhouseError", "ValidationResult", "checklist_markdown", "init_project",
+    "AdapterError", "DistillResult", "InputError", "IntegrityError", "ManifestError", "Problem", "Project",
+    "StandardFailed", "StillhouseError", "ValidationResult", "checklist_markdown", "distill", "init_project",
     "load_project", "validate",
 ])
