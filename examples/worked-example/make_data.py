@@ -7,7 +7,8 @@ Writes, beside this file (all three are committed; the eval set is frozen by its
 
   data/eval.jsonl   the frozen, gold-labelled eval set (2,000 rows)  -- only for `stillhouse eval`
   data/dev.jsonl    a development split (1,000 rows)                 -- for choosing settings
-  data/train.jsonl  the training pool (6,000 rows)                   -- for the teacher head and distillation
+  data/teacher_train.jsonl  the teacher head's training data (3,000 rows)
+  data/train.jsonl  the distillation transfer set (6,000 rows)       -- the student's training data
 
 How the messages are made (say this plainly wherever the results are shown):
 
@@ -24,7 +25,11 @@ How the messages are made (say this plainly wherever the results are shown):
   tired annotator mislabels: no model can reach 100%, and teacher and student are judged
   against the same imperfect gold.
 
-The eval set is drawn first, from its own seed; the training pool and dev split come from
+The teacher's head and the student learn from different messages: a teacher judged on the
+data it was fitted to is right almost everywhere, so a student distilled there learns the
+gold labels, not the teacher's behaviour on new messages (and agrees with it less).
+
+The eval set is drawn first, from its own seed; the other files come from
 other seeds, and any message of five words or more whose text also occurs in the eval set is dropped from them,
 so no eval message of five words or more is ever trained on. Terse queries ("refund",
 "track order") recur verbatim in the training pool, as they recur in production traffic. The mix is a model of production traffic, not a
@@ -38,8 +43,8 @@ import random
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SEED_EVAL, SEED_TRAIN, SEED_DEV = 20261101, 20261102, 20261103
-SIZES = {"eval": 2000, "dev": 1000, "train": 6000}
+SEED_EVAL, SEED_TRAIN, SEED_DEV, SEED_TEACHER = 20261101, 20261102, 20261103, 20261104
+SIZES = {"eval": 2000, "dev": 1000, "train": 6000, "teacher_train": 3000}
 
 PRODUCTS = ["the mobile app", "the web dashboard", "my Pro plan", "the desktop client", "the starter kit",
             "the wireless speaker", "the smart plug", "my annual subscription", "the family plan", "the camera"]
@@ -301,9 +306,11 @@ def main(out: Path = HERE / "data") -> None:
     frozen = {r["text"].lower() for r in eval_rows}
     train = make(SIZES["train"], SEED_TRAIN, "train", exclude=frozen)
     dev = make(SIZES["dev"], SEED_DEV, "dev", exclude=frozen)
-    for name, rows in (("eval", eval_rows), ("dev", dev), ("train", train)):
+    teacher_train = make(SIZES["teacher_train"], SEED_TEACHER, "tt", exclude=frozen)
+    for name, rows in (("eval", eval_rows), ("dev", dev), ("train", train), ("teacher_train", teacher_train)):
         write_jsonl(out / f"{name}.jsonl", rows)
-    print(f"wrote {out}: eval {len(eval_rows)}, dev {len(dev)}, train {len(train)} rows; "
+    print(f"wrote {out}: eval {len(eval_rows)}, dev {len(dev)}, train {len(train)}, "
+          f"teacher_train {len(teacher_train)} rows; "
           f"{len(LABELS)} labels ({len(INTENTS)} intents + out_of_scope)")
 
 
