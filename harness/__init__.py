@@ -19,8 +19,10 @@ from ._errors import (
     StillhouseError,
 )
 from ._distill import DistillResult, distill
+from ._eval import evaluate
 from ._init import init_project
 from ._manifest import Project, load_project
+from ._report import report_html, report_markdown
 from ._validate import ValidationResult, checklist_markdown, validate
 
 try:
@@ -32,4 +34,6 @@ __all__ = sorted([
     "AdapterError", "DistillResult", "InputError", "IntegrityError", "ManifestError", "Problem", "Project",
     "StandardFailed", "StillhouseError", "ValidationResult", "checklist_markdown", "distill", "init_project",
     "load_project", "validate",
+    # the evaluation harness
+    "evaluate", "report_html", "report_markdown",
 ])

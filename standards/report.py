@@ -60,6 +60,7 @@ class Latency(StrictModel):
     calls: int = Field(description="Timed calls behind the percentiles.")
     throughput_per_s: float | None = Field(default=None, description="Batched examples per second.")
     batch_size: int | None = Field(default=None, description="Batch size of the throughput run.")
+    threads: int | None = Field(default=None, description="CPU threads of the batch-size-1 calls (local models on CPU).")
 
 
 class Cost(StrictModel):
@@ -92,6 +93,7 @@ class BarResult(StrictModel):
     metric: str
     level: Literal["must", "should"]
     minimum: float | None = None
+    maximum: float | None = Field(default=None, description="Budgets: the largest allowed value.")
     max_drop_vs_teacher: float | None = None
     n: int
     min_examples: int
@@ -117,6 +119,7 @@ class Provenance(StrictModel):
     manifest_sha256: str
     teacher_pin: str
     student_sha256: str | None = None
+    student_pin: str | None = Field(default=None, description="The student's pin (`standards.model_pin`).")
     eval_set_sha256: str
     libraries: dict[str, str] = Field(default_factory=dict)
     device: str

@@ -1,0 +1,228 @@
+"""Overhead of `harness.evaluate` against a bare batched torch loop, in one process.
+
+    .venv/bin/python benchmarks/eval_overhead.py [--rows 10000] [--repeats 3] [--batch-size 32]
+
+Builds a temporary project with a small local transformer pair (a 4-layer BERT teacher and
+a 1-layer BERT student, built from configs and saved as safetensors) and an eval set of
+ROWS rows. Then, on the same models, eval set and batch size, after one warm-up round,
+alternating REPEATS times:
+
+  (a) harness.evaluate(project, use_cache=False): everything the report needs, teacher run fresh
+  (b) a bare loop: load tokenizer + model, tokenize, forward, softmax, argmax, teacher and student
+  (c) harness.evaluate(project): the cached re-run (teacher outputs from the cache)
+  (d) the bare loop over the student alone
+
+Everything runs on --threads torch threads (default 1): on a shared machine a
+multi-threaded run waits on descheduled threads and its times swing by several x.
+
+and prints the medians with the ratios (a)/(b) and (c)/(d). Targets: both ≤ 1.10.
+It then times the teacher and the student at batch size 1 with an independent
+`time.perf_counter` loop on the same thread count and compares the p50 and p95 with the
+report's (target: within 10%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LABELS = ["billing", "technical", "account", "shipping"]
+VOCAB = {
+    "billing": "refund invoice charge payment card bill receipt fee price".split(),
+    "technical": "crash error login sync upload blank screen update freeze".split(),
+    "account": "password email profile delete user locked merge name factor".split(),
+    "shipping": "parcel package delivery tracking damaged box courier address ship".split(),
+}
+FILLER = "please my the help now again hi thanks team quick question is not working today".split()
+
+
+def build_project(root: Path, rows: int) -> Path:
+    import torch
+    import yaml
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
+
+    from standards import artifact_sha256, file_sha256
+
+    rng = random.Random(0)
+    data = []
+    for k in range(rows):
+        label = LABELS[k % 4]
+        words = [rng.choice(FILLER) for _ in range(rng.randint(2, 10))] + [rng.choice(VOCAB[label])]
+        rng.shuffle(words)
+        data.append({"id": f"r{k:06d}", "text": " ".join(words), "label": label})
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "eval.jsonl").write_text("".join(json.dumps(r) + "\n" for r in data))
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+    vocab = {w: i for i, w in enumerate(specials + sorted({w for ws in VOCAB.values() for w in ws} | set(FILLER)))}
+    for name, hidden, layers, seed in (("teacher", 128, 4, 1), ("student", 32, 1, 2)):
+        tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+        tok.normalizer = normalizers.Lowercase()
+        tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+        tok.post_processor = processors.TemplateProcessing(
+            single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
+        fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                                       sep_token="[SEP]", model_max_length=32)
+        torch.manual_seed(seed)
+        cfg = BertConfig(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=4,
+                         intermediate_size=hidden * 4, max_position_embeddings=32, num_labels=4,
+                         id2label=dict(enumerate(LABELS)), label2id={x: i for i, x in enumerate(LABELS)})
+        BertForSequenceClassification(cfg).eval().save_pretrained(root / name, safe_serialization=True)
+        fast.save_pretrained(root / name)
+    manifest = {
+        "standards_version": "1.1", "name": "overhead-bench", "task": "classification", "labels": LABELS,
+        "owner": {"handle": "bench", "team": "platform", "backup": "bench2"},
+        "teacher": {"kind": "local", "path": "teacher/", "sha256": artifact_sha256(root / "teacher")},
+        "student": {"kind": "local", "path": "student/", "sha256": artifact_sha256(root / "student")},
+        "eval_set": {"path": "data/eval.jsonl", "sha256": file_sha256(root / "data" / "eval.jsonl"), "rows": rows},
+        "slices": [{"name": "short", "rule": {"text_length": {"max_words": 5}}}],
+        "quality_bars": [{"slice": "*", "metric": "agreement", "minimum": 0.0, "min_examples": 1}],
+        "cost_model": {"usd_per_hour": 0.4},
+        "lifecycle": {"status": "experimental", "created": "2026-11-01"},
+    }
+    (root / "stillhouse.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    return root
+
+
+def bare_loop(folders: list[Path], texts: list[str], batch_size: int) -> list[list[str]]:
+    """What someone would write by hand: load, tokenize per batch, forward, softmax, argmax."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    answers = []
+    for folder in folders:
+        tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True,
+                                                                   use_safetensors=True).eval()
+        out: list[str] = []
+        for i in range(0, len(texts), batch_size):
+            enc = tok(texts[i:i + batch_size], padding=True, truncation=True, max_length=32, return_tensors="pt")
+            with torch.inference_mode():
+                probs = torch.softmax(model(**enc).logits.float(), dim=-1)
+            out += [LABELS[j] for j in probs.argmax(-1).tolist()]
+        answers.append(out)
+    return answers
+
+
+def perf_counter_latency(project: Path, role: str, texts: list[str], calls: int, threads: int,
+                         bare: bool) -> tuple[float, float]:
+    """p50 and p95 in ms of `calls` batch-size-1 calls after 3 warm-ups, timed by this loop.
+
+    bare=False times the harness's own adapter call (checks the harness's timing);
+    bare=True times a hand-written model call (shows what the adapter adds per call)."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from harness import load_project
+    from harness._adapters import make_adapter
+    from harness._eval import settings_of
+    from harness._metrics import percentile
+
+    folder = project / role
+    tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True,
+                                                               use_safetensors=True).eval()
+    p = load_project(project)
+    adapter = make_adapter(role, getattr(p.manifest, role), settings_of(p.manifest), p.dir)
+    adapter.load()
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        def one(text: str) -> None:
+            if not bare:
+                adapter.predict(["x"], [text])
+                return
+            enc = tok([text], padding=True, truncation=True, max_length=32, return_tensors="pt")
+            with torch.inference_mode():
+                torch.softmax(model(**enc).logits.float(), dim=-1).argmax(-1).tolist()
+
+        for t in texts[:3]:
+            one(t)
+        ms = []
+        for k in range(calls):
+            t0 = time.perf_counter()
+            one(texts[k % len(texts)])
+            ms.append((time.perf_counter() - t0) * 1000)
+    finally:
+        torch.set_num_threads(before)
+    return percentile(ms, 50), percentile(ms, 95)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", type=int, default=10000)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads for everything (1: stable timings on a shared machine)")
+    args = ap.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+
+    import harness
+
+    with tempfile.TemporaryDirectory(prefix="stillhouse-bench-") as tmp:
+        project = build_project(Path(tmp) / "project", args.rows)
+        texts = [json.loads(x)["text"] for x in (project / "data" / "eval.jsonl").read_text().splitlines()]
+        out = Path(tmp) / "out"
+        folders = [project / "teacher", project / "student"]
+
+        def timed(fn):  # noqa: ANN001, ANN202
+            t0 = time.perf_counter()
+            result = fn()
+            return time.perf_counter() - t0, result
+
+        runs = {"a": [], "b": [], "c": [], "d": []}
+        for rep in range(args.repeats + 1):  # round 0 warms up imports and caches
+            ta, rep_a = timed(lambda: harness.evaluate(project, use_cache=False, out_dir=out,
+                                                       batch_size=args.batch_size, latency_threads=args.threads))
+            tb, bare = timed(lambda: bare_loop(folders, texts, args.batch_size))
+            tc, rep_c = timed(lambda: harness.evaluate(project, out_dir=out, batch_size=args.batch_size,
+                                                       latency_threads=args.threads))
+            td, _ = timed(lambda: bare_loop(folders[1:], texts, args.batch_size))
+            assert rep_c.teacher.from_cache and not rep_a.teacher.from_cache
+            if rep:
+                for k, v in zip("abcd", (ta, tb, tc, td)):
+                    runs[k].append(v)
+            print(f"round {rep}{' (warm-up)' if rep == 0 else ''}: a {ta:.2f}s  b {tb:.2f}s  c {tc:.2f}s  d {td:.2f}s",
+                  flush=True)
+        med = {k: statistics.median(v) for k, v in runs.items()}
+        # the harness and the bare loop agree on every answer
+        agree = rep_a.slices[0].agreement.value
+        bare_agree = sum(t == s for t, s in zip(*bare)) / len(texts)
+        print()
+        print(f"device: {rep_a.provenance.device}; torch {torch.__version__}; {args.rows} rows; "
+              f"batch size {args.batch_size}; medians of {args.repeats}")
+        print(f"teacher {rep_a.teacher.parameters:,} parameters, student {rep_a.student.parameters:,}")
+        print(f"(a) harness.evaluate, fresh teacher      {med['a']:7.2f} s")
+        print(f"(b) bare loop, teacher + student        {med['b']:7.2f} s")
+        print(f"    ratio (a)/(b)                       {med['a'] / med['b']:7.3f}   target ≤ 1.10")
+        print(f"(c) harness.evaluate, cached teacher     {med['c']:7.2f} s")
+        print(f"(d) bare loop, student only             {med['d']:7.2f} s")
+        print(f"    ratio (c)/(d)                       {med['c'] / med['d']:7.3f}   target ≤ 1.10")
+        print(f"agreement: harness {agree:.4f}, bare loop {bare_agree:.4f}")
+        print()
+        print("latency at batch size 1, report vs an independent perf_counter loop (same calls, threads):")
+        for role in ("teacher", "student"):
+            lat = getattr(rep_a, role).latency
+            threads = lat.threads or torch.get_num_threads()
+            p50, p95 = perf_counter_latency(project, role, texts, lat.calls, threads, bare=False)
+            b50, b95 = perf_counter_latency(project, role, texts, lat.calls, threads, bare=True)
+            print(f"  {role}: report p50 {lat.p50_ms:.3f} / p95 {lat.p95_ms:.3f} ms; independent loop over the same "
+                  f"call p50 {p50:.3f} / p95 {p95:.3f} ms: p50 differs by {100 * (lat.p50_ms - p50) / p50:+.1f}% "
+                  f"(target ±10%); bare model call p50 {b50:.3f} / p95 {b95:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""The output cache and run checkpoints, under `<project>/.stillhouse/cache/`.
+
+One folder per (role, key). The key hashes everything that changes a model's outputs:
+the model's pin, the eval set's hash, the adapter kind, the task, the labels, the prompt
+template, the generation settings and the token limit (`output_key`). A new teacher
+version, a new eval set or a new template is a new key, never a stale hit.
+
+    .stillhouse/cache/teacher-<key>/outputs.json         complete outputs + timings (a hit)
+    .stillhouse/cache/teacher-<key>/part-<start>-<end>.json   checkpoints of a run in progress
+    .stillhouse/cache/student-<key>/part-...              (students are checkpointed, not kept)
+
+Every file is written to a temporary name and renamed, so a reader sees a whole file or
+none. Two runs sharing the cache may both compute a part or the outputs; each rename
+installs a complete, equivalent file, so nothing is corrupted. A part that fails to parse
+or belongs to another key is ignored and recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from ._adapters import Prediction, Settings
+from ._io import atomic_write_text
+
+CACHE_DIR = Path(".stillhouse") / "cache"
+CACHE_FORMAT = 1
+
+
+def output_key(role: str, pin: str, kind: str, eval_sha256: str, settings: Settings,
+               fields: dict[str, str | None], extra: dict[str, Any] | None = None) -> str:
+    """The cache key of one model's outputs on one eval set, as 64 hex digits."""
+    parts = {
+        "format": CACHE_FORMAT,
+        "role": role,
+        "pin": pin,
+        "kind": kind,
+        "eval_set_sha256": eval_sha256.lower(),
+        "fields": fields,
+        "task": settings.task,
+        "labels": settings.labels,
+        "prompt_template": settings.prompt_template,
+        "max_new_tokens": settings.max_new_tokens,
+        "max_length": settings.max_length,
+        "decoding": "greedy",
+        **(extra or {}),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+class OutputStore:
+    """Complete outputs and checkpoint parts of one model under one key."""
+
+    def __init__(self, project_dir: Path, role: str, key: str):
+        self.key = key
+        self.dir = project_dir / CACHE_DIR / f"{role}-{key[:40]}"
+
+    # complete outputs -----------------------------------------------------------------
+
+    @property
+    def outputs_file(self) -> Path:
+        return self.dir / "outputs.json"
+
+    def load_complete(self, n_rows: int) -> dict[str, Any] | None:
+        """The stored run, if there is a whole one for this key and this many rows."""
+        try:
+            data = json.loads(self.outputs_file.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(data, dict) or data.get("key") != self.key or len(data.get("outputs", [])) != n_rows:
+            return None
+        try:
+            data["predictions"] = [Prediction.from_json(o) for o in data["outputs"]]
+        except (KeyError, TypeError):
+            return None
+        return data
+
+    def save_complete(self, predictions: list[Prediction], info: dict[str, Any]) -> None:
+        payload = {"key": self.key, **info, "outputs": [p.to_json() for p in predictions]}
+        atomic_write_text(self.outputs_file, json.dumps(payload, separators=(",", ":")))
+
+    # checkpoints ----------------------------------------------------------------------
+
+    def _part(self, start: int, end: int) -> Path:
+        return self.dir / f"part-{start:09d}-{end:09d}.json"
+
+    def load_part(self, start: int, end: int) -> list[Prediction] | None:
+        try:
+            data = json.loads(self._part(start, end).read_text(encoding="utf-8"))
+            if data.get("key") != self.key or len(data["outputs"]) != end - start:
+                return None
+            return [Prediction.from_json(o) for o in data["outputs"]]
+        except (FileNotFoundError, ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
+            return None
+
+    def save_part(self, start: int, end: int, predictions: list[Prediction]) -> None:
+        payload = {"key": self.key, "start": start, "end": end, "outputs": [p.to_json() for p in predictions]}
+        atomic_write_text(self._part(start, end), json.dumps(payload, separators=(",", ":")))
+
+    def clear_parts(self) -> None:
+        for p in self.dir.glob("part-*.json"):
+            try:
+                p.unlink()
+            except FileNotFoundError:  # another run cleared it first
+                pass

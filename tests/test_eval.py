@@ -1,0 +1,337 @@
+"""`stillhouse eval` end to end on real, tiny projects: reports, gate, pins, cache, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+import harness
+from harness import IntegrityError
+from harness._report import load_report
+
+from ._projects import classification_project, eval_rows, manifest, tiny_causal_lm, write_jsonl
+from .conftest import EXAMPLES, ROOT, run_cli
+
+
+def _calls(log: Path) -> int:
+    return sum(int(x) for x in log.read_text().split()) if log.exists() else 0
+
+
+# --- the minimal example --------------------------------------------------------------------
+
+
+def test_minimal_example_passes_the_gate_and_then_validate(minimal_project):
+    res = run_cli("eval", minimal_project, "--gate", "--quiet")
+    assert res.code == 0, res.output
+    report = load_report(minimal_project / "report" / "report.json")
+    assert report.gate.verdict == "pass"
+    assert [s.name for s in report.slices] == ["all", "short", "email", "typos"]
+    assert report.slices[0].n == 320
+    assert report.teacher.kind == "recorded" and report.teacher.latency is None
+    assert report.student.parameters == 19556 and report.student.latency.calls == 100
+    assert report.slices[0].js_divergence is not None
+    for name in ("report.md", "report.html"):
+        assert (minimal_project / "report" / name).stat().st_size > 1000
+    val = run_cli("validate", minimal_project, "--format", "json")
+    assert val.code == 0, val.output
+    eval5 = next(r for r in json.loads(val.stdout)["results"] if r["id"] == "EVAL-005")
+    assert eval5["status"] == "pass"
+
+
+def test_out_option_writes_elsewhere(minimal_project, tmp_path):
+    res = run_cli("eval", minimal_project, "--quiet", "--out", tmp_path / "elsewhere")
+    assert res.code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["report.html", "report.json", "report.md"]
+    assert not (minimal_project / "report").exists()
+    prov = json.loads((tmp_path / "elsewhere" / "report.json").read_text())["provenance"]
+    assert prov["command"].startswith("stillhouse eval ")
+
+
+def test_progress_shows_items_per_second_and_eta(minimal_project):
+    res = run_cli("eval", minimal_project)
+    assert res.code == 0, res.output
+    assert "items/s" in res.stderr and "ETA" in res.stderr and "student (local)" in res.stderr
+    quiet = run_cli("eval", minimal_project, "--quiet")
+    assert quiet.stderr == "" and quiet.stdout == ""
+
+
+# --- verification before running ---------------------------------------------------------------
+
+
+def test_one_byte_changed_in_the_eval_set_is_refused(minimal_project):
+    p = minimal_project / "data" / "eval.jsonl"
+    data = bytearray(p.read_bytes())
+    data[10] = ord("X") if data[10] != ord("X") else ord("Y")
+    p.write_bytes(bytes(data))
+    res = run_cli("eval", minimal_project, "--quiet")
+    assert res.code == 2
+    pinned = yaml.safe_load((minimal_project / "stillhouse.yaml").read_text())["eval_set"]["sha256"]
+    from standards import file_sha256
+
+    assert pinned in res.stderr and file_sha256(p) in res.stderr
+    assert "Traceback" not in res.output and not (minimal_project / "report").exists()
+
+
+def test_one_byte_changed_in_the_student_weights_is_refused(minimal_project):
+    p = minimal_project / "student" / "model.safetensors"
+    data = bytearray(p.read_bytes())
+    data[-1] ^= 0x01
+    p.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError) as err:
+        harness.evaluate(minimal_project)
+    assert err.value.field == "student.sha256" and err.value.expected != err.value.found
+    res = run_cli("eval", minimal_project, "--quiet")
+    assert res.code == 2 and "student.sha256" in res.stderr and err.value.found in res.stderr
+
+
+def test_local_teacher_weights_are_verified(tmp_path):
+    project = classification_project(tmp_path / "p", teacher="local")
+    p = project / "teacher" / "config.json"
+    p.write_text(p.read_text().replace('"hidden_act"', ' "hidden_act"', 1))
+    res = run_cli("eval", project, "--quiet")
+    assert res.code == 2 and "teacher.sha256" in res.stderr
+
+
+# --- adapters ---------------------------------------------------------------------------------
+
+
+def test_local_teacher_and_student_classification(tmp_path):
+    project = classification_project(tmp_path / "p", teacher="local", n=24)
+    report = harness.evaluate(project)
+    assert report.teacher.kind == "local" and report.teacher.parameters > report.student.parameters > 0
+    assert report.teacher.latency.p50_ms > 0 and report.teacher.latency.throughput_per_s > 0
+    assert report.teacher.cost is not None and report.cost_ratio is not None
+    assert report.slices[0].js_divergence is not None and report.slices[0].kl_divergence is not None
+    assert report.provenance.student_sha256 == yaml.safe_load((project / "stillhouse.yaml").read_text())["student"]["sha256"]
+    assert "torch" in report.provenance.libraries and report.provenance.device.startswith("cpu")
+
+
+def test_recorded_teacher_missing_an_answer_is_unusable_input(tmp_path):
+    project = classification_project(tmp_path / "p", teacher="recorded", n=20)
+    rec = project / "teacher" / "predictions.jsonl"
+    rec.write_text("".join(rec.read_text().splitlines(keepends=True)[1:]))
+    m = yaml.safe_load((project / "stillhouse.yaml").read_text())
+    from standards import file_sha256
+
+    m["teacher"]["sha256"] = file_sha256(rec)
+    (project / "stillhouse.yaml").write_text(yaml.safe_dump(m))
+    res = run_cli("eval", project, "--quiet")
+    assert res.code == 2 and "no answer for 1 example" in res.stderr and "ex-0000" in res.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "saved"])
+def test_eval_set_formats_read_with_datasets(tmp_path, fmt):
+    import datasets
+
+    project = classification_project(tmp_path / "p", teacher="recorded", n=20)
+    rows = eval_rows(20)
+    ds = datasets.Dataset.from_list(rows)
+    rel = {"csv": "data/eval.csv", "parquet": "data/eval.parquet", "saved": "data/eval_saved"}[fmt]
+    if fmt == "csv":
+        ds.to_csv(project / rel, index=False)
+    elif fmt == "parquet":
+        ds.to_parquet(project / rel)
+    else:
+        ds.save_to_disk(project / rel)
+    (project / "data" / "eval.jsonl").unlink()
+    m = yaml.safe_load((project / "stillhouse.yaml").read_text())
+    from standards import artifact_sha256
+
+    m["eval_set"].update(path=rel, sha256=artifact_sha256(project / rel))
+    (project / "stillhouse.yaml").write_text(yaml.safe_dump(m))
+    report = harness.evaluate(project)
+    assert report.slices[0].n == 20 and report.slices[0].teacher_accuracy.value == 1.0
+    assert report.slices[1].n == sum(r["channel"] == "email" for r in rows)
+
+
+def test_callable_teacher_and_counting_cache(tmp_path):
+    """A cache hit runs the teacher zero times; --no-cache and a changed setting run it again."""
+    project = classification_project(tmp_path / "p", teacher="callable", n=30)
+    log = tmp_path / "calls.log"
+    env = {"STILLHOUSE_TEST_CALLS": str(log)}
+    assert run_cli("eval", project, "--quiet", env=env).code == 0
+    first = _calls(log)
+    assert first >= 30  # 30 rows batched, plus the latency calls
+    log.unlink()
+    assert run_cli("eval", project, "--quiet", env=env).code == 0
+    assert _calls(log) == 0
+    assert load_report(project / "report" / "report.json").teacher.from_cache is True
+    assert run_cli("eval", project, "--quiet", "--no-cache", env=env).code == 0
+    assert _calls(log) == first
+    log.unlink()
+    # a new teacher version is a new key
+    m = yaml.safe_load((project / "stillhouse.yaml").read_text())
+    m["teacher"]["version"] = "1.0.1"
+    (project / "stillhouse.yaml").write_text(yaml.safe_dump(m))
+    assert run_cli("eval", project, "--quiet", env=env).code == 0
+    assert _calls(log) == first
+
+
+def test_cache_key_changes_with_every_output_setting():
+    from harness._adapters import Settings
+    from harness._cache import output_key
+
+    base = dict(task="generation", labels=None, prompt_template="Q: {input}", max_new_tokens=8, max_length=None)
+    fields = {"id": "id", "input": "text"}
+
+    def key(pin="p", kind="callable", sha="a" * 64, **changes):
+        return output_key("teacher", pin, kind, sha, Settings(**{**base, **changes}), fields)
+
+    k = key()
+    assert key() == k
+    for other in (key(pin="q"), key(kind="endpoint"), key(sha="b" * 64), key(prompt_template="{input}"),
+                  key(max_new_tokens=9), key(max_length=16), key(labels=["x"]), key(task="classification")):
+        assert other != k
+
+
+# --- interruption and concurrency -----------------------------------------------------------
+
+
+_RUN = "import sys, harness; harness.evaluate(sys.argv[1], checkpoint_rows=8, batch_size=4, latency_calls=5)"
+
+
+def _spawn(project: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", _RUN, str(project)], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_a_killed_run_leaves_no_report_and_the_rerun_resumes(tmp_path):
+    project = classification_project(tmp_path / "p", teacher="callable", module="slow_teacher", n=48)
+    log = tmp_path / "calls.log"
+    proc = _spawn(project, {"STILLHOUSE_TEST_CALLS": str(log), "STILLHOUSE_TEST_DELAY": "0.3"})
+    cache = project / ".stillhouse" / "cache"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(cache.glob("teacher-*/part-*.json"))) < 2:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    parts = list(cache.glob("teacher-*/part-*.json"))
+    assert len(parts) >= 2 and not (project / "report").exists()
+    done = sum(len(json.loads(p.read_text())["outputs"]) for p in parts)
+    assert done < 48
+    log.unlink()
+    proc = _spawn(project, {"STILLHOUSE_TEST_CALLS": str(log)})
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()
+    batched = [int(x) for x in log.read_text().split() if int(x) > 1]
+    assert sum(batched) == 48 - done  # only the rows no part held; then batch-1 latency calls
+    report = load_report(project / "report" / "report.json")
+    assert report.slices[0].n == 48 and report.slices[0].teacher_accuracy.value == 1.0
+    assert not list(cache.glob("teacher-*/part-*.json"))  # complete: parts folded into outputs.json
+
+
+def test_two_concurrent_runs_share_one_cache(tmp_path):
+    project = classification_project(tmp_path / "p", teacher="callable", module="shared_teacher", n=32)
+    env = {"STILLHOUSE_TEST_DELAY": "0.05"}
+    procs = [_spawn(project, env) for _ in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err.decode()
+    outputs = list((project / ".stillhouse" / "cache").glob("teacher-*/outputs.json"))
+    assert len(outputs) == 1 and len(json.loads(outputs[0].read_text())["outputs"]) == 32
+    assert not list(project.rglob("*.tmp"))
+    report = load_report(project / "report" / "report.json")
+    assert report.slices[0].teacher_accuracy.value == 1.0
+    # and a third run is a clean cache hit
+    log = tmp_path / "calls.log"
+    assert run_cli("eval", project, "--quiet", env={"STILLHOUSE_TEST_CALLS": str(log)}).code == 0
+    assert _calls(log) == 0
+
+
+# --- the gate -----------------------------------------------------------------------------
+
+
+def test_gate_fails_with_reasons_and_small_slices_fail(tmp_path):
+    bars = [{"slice": "all", "metric": "accuracy", "minimum": 0.99, "min_examples": 1},
+            {"slice": "email", "metric": "agreement", "minimum": 0.0, "min_examples": 1000},
+            {"slice": "all", "metric": "accuracy", "max_drop_vs_teacher": 0.01, "min_examples": 1},
+            {"slice": "all", "metric": "agreement", "minimum": 0.99, "level": "should", "min_examples": 1}]
+    project = classification_project(tmp_path / "p", teacher="recorded", n=30, bars=bars,
+                                     extra={"budgets": {"latency_p95_ms": 0.000001, "cost_per_1k_calls_usd": 100}})
+    res = run_cli("eval", project, "--gate", "--quiet")
+    assert res.code == 1, res.output
+    report = load_report(project / "report" / "report.json")
+    by = {(b.slice, b.metric, b.minimum, b.max_drop_vs_teacher): b for b in report.gate.bars}
+    assert not by[("all", "accuracy", 0.99, None)].passed  # random student
+    small = by[("email", "agreement", 0.0, None)]
+    assert not small.passed and "needs at least 1000" in small.reason
+    drop = by[("all", "accuracy", None, 0.01)]
+    assert not drop.passed and "beyond the allowed drop" in drop.reason
+    lat, cost = report.gate.budgets
+    assert not lat.passed and "p95" in lat.reason and cost.passed
+    assert "FAIL" in res.stderr
+    # without --gate the verdict is reported but the exit is 0
+    assert run_cli("eval", project, "--quiet").code == 0
+
+
+# --- the report is safe to render ---------------------------------------------------------------
+
+
+def test_report_renderings_escape_manifest_strings(minimal_project):
+    report = harness.evaluate(minimal_project)
+    evil = "<script>alert(1)</script>|[x](javascript:1)"
+    bad = report.model_copy(deep=True)
+    bad.project = evil
+    bad.provenance.command = evil
+    bad.teacher.pin = evil
+    bad.slices[1].name = evil
+    html = harness.report_html(bad)
+    md = harness.report_markdown(bad)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<script>" not in md and "](javascript" not in md
+    for needle in ("http://", "https://", "<link", "<script", "src="):
+        assert needle not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert html.count("<svg") == 2
+
+
+# --- a generation project -------------------------------------------------------------------
+
+
+GEN_TEACHER = '''
+def answer(prompts):
+    return [p.split(":", 1)[1].strip().split()[0] for p in prompts]
+'''
+
+
+def test_generation_with_a_tiny_causal_lm_and_a_callable_teacher(tmp_path):
+    project = tmp_path / "gen"
+    words = ["one", "two", "three", "four", "echo"]
+    rows = [{"id": f"g{i}", "text": f"{words[i % 4]} {words[(i + 1) % 4]}", "label": words[i % 4],
+             "channel": "email" if i % 2 else "chat"} for i in range(12)]
+    write_jsonl(project / "data" / "eval.jsonl", rows)
+    tiny_causal_lm(project / "student", words)
+    (project / "gen_teacher.py").write_text(GEN_TEACHER)
+    manifest(project, {"kind": "callable", "target": "gen_teacher:answer", "version": "2026-11-01"},
+             {"kind": "local", "path": "student/"}, task="generation", rows=12,
+             bars=[{"slice": "*", "metric": "token_f1", "minimum": 0.9, "min_examples": 1}],
+             extra={"generation": {"prompt_template": "echo: {input}", "max_new_tokens": 3}})
+    res = run_cli("eval", project, "--gate", "--quiet")
+    assert res.code == 1, res.output  # a random-weight student cannot echo
+    report = load_report(project / "report" / "report.json")
+    assert report.task == "generation"
+    assert report.slices[0].teacher_accuracy.value == 1.0  # the teacher echoes the first word
+    assert report.slices[0].token_f1 is not None and report.slices[0].reference_token_f1 is not None
+    assert report.student.latency.calls > 0
+    assert all(b.metric == "token_f1" and "token_f1" in b.reason for b in report.gate.bars)
+
+
+def test_generation_mini_example_passes_the_gate(tmp_path):
+    dst = tmp_path / "generation-mini"
+    shutil.copytree(EXAMPLES / "generation-mini", dst, ignore=shutil.ignore_patterns("report", ".stillhouse",
+                                                                                     "__pycache__"))
+    res = run_cli("eval", dst, "--gate", "--quiet")
+    assert res.code == 0, res.output
+    report = load_report(dst / "report" / "report.json")
+    assert report.gate.verdict == "pass" and report.task == "generation"
+    assert run_cli("validate", dst).code == 0
