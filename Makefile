@@ -31,6 +31,6 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 # The worked example end to end: data check, teacher, distill (skipped when current),
-# eval --gate (the under-trained sibling must fail its gate), validate. See its README.
+# eval --gate (the sibling that never saw a typo must fail its gate), validate. See its README.
 example: $(STAMP)
 	$(PY) examples/worked-example/build.py

@@ -16,7 +16,7 @@ from standards import file_sha256
 from .conftest import EXAMPLES, ROOT, run_cli
 
 WE = EXAMPLES / "worked-example"
-SIBLING = EXAMPLES / "worked-example-undertrained"
+SIBLING = EXAMPLES / "worked-example-no-typos"
 
 
 def _copy(src: Path, dst: Path) -> Path:
@@ -70,7 +70,7 @@ def test_notebook_runs_top_to_bottom(tmp_path: Path):
     from nbclient import NotebookClient
 
     proj = _copy(WE, tmp_path / "worked-example")
-    _copy(SIBLING, tmp_path / "worked-example-undertrained")
+    _copy(SIBLING, tmp_path / "worked-example-no-typos")
     shutil.rmtree(proj / "report", ignore_errors=True)
     nb = nbformat.read(proj / "worked_example.ipynb", as_version=4)
     env_before = os.environ.get("PYTHONPATH")
@@ -87,6 +87,6 @@ def test_notebook_runs_top_to_bottom(tmp_path: Path):
                         for o in c.get("outputs", []))
     assert "up to date" in outputs                      # the committed students were reused, not retrained
     assert "gate: pass" in outputs
-    assert "exit code: 1" in outputs                    # the under-trained sibling fails its gate
+    assert "exit code: 1" in outputs                    # the sibling that never saw a typo fails its gate
     assert (proj / "report" / "report.json").is_file()
     assert all(c.get("outputs") for c in nb.cells if c.cell_type == "code")

@@ -14,7 +14,7 @@ them, and stops at the first unexpected exit code:
                key matches (training data, teacher pin, settings, trainer source, library
                versions), so a rebuild with unchanged inputs never retrains.
   4. eval      `stillhouse eval --gate`: the worked example must pass (exit 0), the
-               under-trained sibling must fail its gate (exit 1).
+               sibling without typos in its transfer set must fail its gate (exit 1).
   5. validate  `stillhouse validate` on both: exit 0.
 """
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SIBLING = HERE.parent / "worked-example-undertrained"
+SIBLING = HERE.parent / "worked-example-no-typos"
 
 
 def run(step: str, cmd: list[str], expect: int = 0) -> float:
@@ -72,10 +72,7 @@ def main() -> None:
     py = sys.executable
     times = {"data": check_data()}
     times["teacher"] = run("teacher", [py, str(HERE / "build_teacher.py"), "--train"])
-    sys.path.insert(0, str(HERE))
-    from build_teacher import assemble
-
-    assemble(SIBLING / "teacher")
+    times["teacher sibling"] = run("teacher", [py, str(HERE / "build_teacher.py"), "--out", str(SIBLING / "teacher")])
     for name, proj in (("distill", HERE), ("distill", SIBLING)):
         times[f"{name} {proj.name}"] = run(name, [py, "-m", "harness", "distill", str(proj)])
     if not args.no_eval:

