@@ -8,7 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.stillhouse-installed
 
-.PHONY: all main test serve chromium
+.PHONY: all main test serve chromium example
 
 all: main
 
@@ -18,14 +18,17 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[models,docs,example,test]'
 	@touch $@
 
-# The main job: evaluate every example project with the shared harness and gate on its
-# bars, validate it against the standards (which now finds a current, passing report),
+# The main job: build and check the worked example (data frozen, teacher assembled,
+# students distilled only when their inputs changed, eval --gate: the example passes and
+# its no-typos sibling fails as intended, validate), then evaluate and gate the other
+# example projects and validate them (validate finds their current, passing reports),
 # then build the site. Any failure stops the job. The site build executes the worked
-# example, or reuses its executed copy (.cache/stillhouse-site/) while nothing it depends
-# on has changed; a cell error or any MkDocs warning fails the build (--strict).
+# example notebook, or reuses its executed copy (.cache/stillhouse-site/) while nothing it
+# depends on has changed; a cell error or any MkDocs warning fails the build (--strict).
 EXAMPLES := examples/minimal examples/generation-mini
 
 main: $(STAMP)
+	$(PY) examples/worked-example/build.py
 	@set -e; for p in $(EXAMPLES); do \
 	  echo "== stillhouse eval $$p --gate"; \
 	  $(PY) -m harness eval $$p --gate --quiet; \
@@ -48,3 +51,8 @@ chromium:
 
 test: $(STAMP) chromium
 	$(PY) -m pytest
+
+# The worked example end to end: data check, teacher, distill (skipped when current),
+# eval --gate (the sibling that never saw a typo must fail its gate), validate. See its README.
+example: $(STAMP)
+	$(PY) examples/worked-example/build.py

@@ -20,6 +20,7 @@ from ._errors import (
 )
 from ._drift import compute_drift
 from ._fleet import build_fleet, fleet_markdown
+from ._distill import DistillResult, distill
 from ._eval import evaluate
 from ._init import init_project
 from ._lifecycle import retire_project
@@ -33,8 +34,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a plain checkout
     __version__ = "0+unknown"
 
 __all__ = sorted([
-    "AdapterError", "InputError", "IntegrityError", "ManifestError", "Problem", "Project",
-    "StandardFailed", "StillhouseError", "ValidationResult", "checklist_markdown", "init_project",
+    "AdapterError", "DistillResult", "InputError", "IntegrityError", "ManifestError", "Problem", "Project",
+    "StandardFailed", "StillhouseError", "ValidationResult", "checklist_markdown", "distill", "init_project",
     "load_project", "validate",
     # the fleet
     "build_fleet", "compute_drift", "fleet_markdown", "retire_project",

@@ -373,8 +373,11 @@ def evaluate(project_dir: Path | str = ".", *, use_cache: bool = True, quiet: bo
         libraries=_libraries(), device=_device(list(runs.values())), started_at=started, finished_at=finished,
         command=command or f"harness.evaluate({str(project_dir)!r})",
     )
+    from ._distill import RECORD_FILE  # light: the trainer imports torch only when it trains
+
+    record = RECORD_FILE if (project.dir / RECORD_FILE).is_file() else None
     report = EvalReport(project=m.name, task=settings.task, provenance=prov, teacher=teacher, student=student,
-                        cost_ratio=ratio, slices=list(results.values()), gate=gate)
+                        cost_ratio=ratio, slices=list(results.values()), gate=gate, training_record=record)
     write_report(report, Path(out_dir) if out_dir is not None else project.dir / standards.REPORT_DIR)
     return report
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from . import v1_0
 from ._base import Fraction, StrictModel
@@ -52,8 +52,33 @@ class TrainSet(StrictModel):
 
     path: str = Field(description="JSONL, CSV or Parquet file, relative to the project.")
     sha256: str = Field(description="sha256 of the file's bytes; recorded in the training record.")
+    id: str = Field(default="id", description="Column with a unique example id (a recorded teacher's key).")
     input: str = Field(default="text", description="Column with the model input.")
-    label: str | None = Field(default="label", description="Column with the gold label, if any.")
+    label: str | None = Field(
+        default="label", description="Column with the gold label; none means soft labels only (`alpha: 1`)."
+    )
+
+
+class StudentInit(StrictModel):
+    """A new student for `stillhouse distill` to build before training: a BERT-style encoder
+    on the teacher's tokenizer. Without this section the student folder must already hold a
+    `config.json` and a tokenizer; its architecture is kept and its weights re-initialised."""
+
+    layers: int = Field(default=2, ge=1, le=48, description="Transformer layers.")
+    hidden_size: int = Field(default=128, ge=8, le=4096, description="Width of every layer.")
+    heads: int = Field(default=2, ge=1, le=64, description="Attention heads; must divide `hidden_size`.")
+    intermediate_size: int = Field(default=256, ge=8, le=16384, description="Width of the feed-forward layer.")
+    vocabulary: Literal["teacher", "pruned"] = Field(
+        default="pruned",
+        description="`teacher`: the teacher's whole vocabulary; `pruned`: only the word pieces the "
+        "training inputs use, plus every single character, so any text still tokenizes.",
+    )
+
+    @model_validator(mode="after")
+    def _heads_divide(self) -> StudentInit:
+        if self.hidden_size % self.heads:
+            raise ValueError(f"`heads` that divide `hidden_size` ({self.heads} does not divide {self.hidden_size})")
+        return self
 
 
 class Distillation(StrictModel):
@@ -68,6 +93,15 @@ class Distillation(StrictModel):
     batch_size: int = Field(default=32, ge=1, le=4096, description="Examples per step.")
     seed: int = Field(default=0, ge=0, description="Seed for initialisation and shuffling.")
     max_length: int = Field(default=64, ge=4, le=4096, description="Token limit per input.")
+    student: StudentInit | None = Field(
+        default=None, description="Build a new student with these settings (else: keep the student folder's)."
+    )
+
+    @model_validator(mode="after")
+    def _soft_only_without_gold(self) -> Distillation:
+        if self.train_set.label is None and self.alpha != 1:
+            raise ValueError(f"`alpha: 1` when `train_set.label` is null: there is no gold label (alpha is {self.alpha})")
+        return self
 
 
 class ManifestV1_1(v1_0.ManifestV1_0):
@@ -90,7 +124,7 @@ class ManifestV1_1(v1_0.ManifestV1_0):
 Manifest = ManifestV1_1
 
 __all__ = [
-    "VERSION", "RENAMED", "Manifest", "ManifestV1_1", "Monitoring", "Distillation", "TrainSet",
+    "VERSION", "RENAMED", "Manifest", "ManifestV1_1", "Monitoring", "Distillation", "StudentInit", "TrainSet",
     "Approval", "Budgets", "CostModel", "EvalSet", "Generation", "Lifecycle", "ModelSpec", "Owner",
     "QualityBar", "Slice", "Task", "Triggers",
 ]

@@ -35,7 +35,8 @@ CHANGELOG: list[dict[str, Any]] = [
         "date": "2026-11-28",
         "changes": [
             "Added `description`: one paragraph on what the model does (optional).",
-            "Added `distillation`: the settings `stillhouse distill` trains with (optional).",
+            "Added `distillation`: the settings `stillhouse distill` trains with, and the "
+            "architecture of a new student (optional).",
             "Renamed `monitoring.sample_path` to `monitoring.production_sample`; "
             "1.0 manifests migrate automatically.",
             "Added requirement DIST-001 (should): the distillation recipe is recorded.",
