@@ -48,14 +48,9 @@ def on_files(files: Files, config) -> Files:
     for uri, html in _site.fleet_report_files(fleet).items():
         files.append(File.generated(config, uri, content=html))
 
-    files.append(File.generated(config, "example/failing-sibling.md",
-                                content=_site.failing_sibling_markdown(_setting(config, "failing_sibling"))))
-
+    # The notebook runs first: it also distils and evaluates the failing sibling, whose
+    # report the next page renders.
     notebook = _setting(config, "worked_example")
-    if not notebook.is_file():  # until the worked example lands: a marked placeholder
-        placeholder = _setting(config, "worked_example_placeholder")
-        log.info("worked example %s not found: rendering the placeholder %s", notebook, placeholder)
-        notebook = placeholder
     try:
         executed, hit = _site.executed_notebook(notebook, root=ROOT, cache_dir=ROOT / ".cache" / "stillhouse-site")
     except _site.NotebookFailed as exc:
@@ -65,4 +60,6 @@ def on_files(files: Files, config) -> Files:
     staging = ROOT / ".cache" / "stillhouse-site" / "docs"
     _site.stage_file(executed, staging, "example/worked_example.ipynb")
     files.append(File("example/worked_example.ipynb", str(staging), config.site_dir, config.use_directory_urls))
+    files.append(File.generated(config, "example/failing-sibling.md",
+                                content=_site.failing_sibling_markdown(_setting(config, "failing_sibling"))))
     return files

@@ -573,13 +573,19 @@ def failing_sibling_markdown(project_dir: Path) -> str:
     import harness
 
     lines = ["# A failing sibling", "",
-             "The worked example's sibling project misses a slice bar on purpose. This is what a failed "
-             "gate looks like in the standard report: find the bar that failed, read its one-line reason, "
-             "and look at the slice's figures.", ""]
+             "The worked example's sibling project (`examples/worked-example-no-typos`) has the same "
+             "teacher, eval set, slices, bars and training settings, but every message with a typo was "
+             "removed from its transfer set: its student never saw a misspelling. Over the whole set it "
+             "looks almost as good as the teacher; on the `typos` slice, and on `short`, where many "
+             "terse queries are misspelt, it is not, and its gate fails.", "",
+             "This is what a failed gate looks like in the standard report: find the bar that failed "
+             "(the **Gate** table), read its one-line reason, then look at that slice's figures and "
+             "the paired difference. The fix is in the data (a transfer set that covers the slice), "
+             "not in the bar.", ""]
     report_file = Path(project_dir) / standards.REPORT_DIR / "report.json"
     if not report_file.is_file():
         lines += [f'!!! note "Not available yet"\n    No report at `{report_file}` yet: the failing sibling '
-                  "project and its report arrive with the worked example.", ""]
+                  "report is written when the worked example notebook runs (`make`).", ""]
         return "\n".join(lines)
     report = EvalReport.model_validate_json(report_file.read_bytes())
     render = getattr(harness, "report_markdown", None)
