@@ -283,6 +283,18 @@ def manifest_reference_markdown() -> str:
 REPORT_SCHEMAS = standards.jsonschema.DOCUMENT_SCHEMAS
 
 
+def _display_path(path: str) -> str:
+    """A registry path as readers know it: relative to this checkout when it lies inside it
+    (the built site must not show the builder's home folder), backticks removed."""
+    p = Path(path)
+    root = Path(__file__).resolve().parent.parent
+    try:
+        shown = p.resolve().relative_to(root).as_posix()
+    except (ValueError, OSError):
+        shown = str(p)
+    return shown.replace("`", "'")
+
+
 def reports_reference_markdown() -> str:
     """The evaluation report, fleet report and registry file schemas."""
     out = ["# Report and registry schemas", "",
@@ -448,7 +460,8 @@ def fleet_markdown(site: SiteFleet) -> str:
     r = fleet.rollout
     generated = fleet.generated_at.strftime("%Y-%m-%d %H:%M UTC")
     lines += [
-        f"Registry {md_escape(fleet.registry)}, fleet report generated {generated}. "
+        f"Registry `{_display_path(fleet.registry)}`, fleet report generated {generated}"
+        + (" (the registry's frozen clock)" if fleet.clock == "as_of" else "") + ". "
         "Every figure below comes from the fleet report (`fleet.json`); each model links to its "
         "rendered evaluation report.",
         "",
