@@ -84,6 +84,19 @@ def _threshold(b: BarResult) -> str:
     return ", ".join(parts)
 
 
+def _provenance_rows(r: EvalReport) -> list[tuple[str, str]]:
+    """Where the figures came from, one (label, value) row each; both renderings use it."""
+    p = r.provenance
+    return [
+        ("harness", p.harness_version), ("standards", p.standards_version), ("manifest sha256", p.manifest_sha256),
+        ("teacher pin", p.teacher_pin), ("student sha256", p.student_sha256 or "–"),
+        ("student pin", p.student_pin or "–"), ("eval set sha256", p.eval_set_sha256), ("device", p.device),
+        ("started", p.started_at.isoformat()), ("finished", p.finished_at.isoformat()), ("command", p.command),
+        ("libraries", ", ".join(f"{k} {v}" for k, v in sorted(p.libraries.items()))),
+        ("training record", r.training_record or "–"),
+    ]
+
+
 def _model_rows(r: EvalReport) -> list[tuple[str, str, str]]:
     def lat(m: ModelSummary, f: str) -> str:
         return _ms(getattr(m.latency, f)) if m.latency else "–"
@@ -164,14 +177,7 @@ def report_markdown(report: EvalReport) -> str:
         lines += ["", f"Student cost per call is {r.cost_ratio:.3g}× the teacher's."]
     lines += ["", "## Methods", ""] + [f"- {md(x)}" for x in _methods(r)]
     lines += ["", "## Provenance", ""]
-    prov = [
-        ("harness", p.harness_version), ("standards", p.standards_version), ("manifest sha256", p.manifest_sha256),
-        ("teacher pin", p.teacher_pin), ("student sha256", p.student_sha256 or "–"),
-        ("student pin", p.student_pin or "–"), ("eval set sha256", p.eval_set_sha256), ("device", p.device),
-        ("started", p.started_at.isoformat()), ("finished", p.finished_at.isoformat()), ("command", p.command),
-        ("libraries", ", ".join(f"{k} {v}" for k, v in sorted(p.libraries.items()))),
-    ]
-    lines += _table(["", ""], [[a, md(b)] for a, b in prov]) + [""]
+    lines += _table(["", ""], [[a, md(b)] for a, b in _provenance_rows(r)]) + [""]
     return "\n".join(lines)
 
 
@@ -280,13 +286,6 @@ def report_html(report: EvalReport) -> str:
         parts.append(f"<p>Student cost per call is {r.cost_ratio:.3g}× the teacher's.</p>")
     parts.append("<h2>Methods</h2><ul>" + "".join(f"<li>{h(x)}</li>" for x in _methods(r)) + "</ul>")
     parts.append("<h2>Provenance</h2>")
-    prov = [
-        ("harness", p.harness_version), ("standards", p.standards_version), ("manifest sha256", p.manifest_sha256),
-        ("teacher pin", p.teacher_pin), ("student sha256", p.student_sha256 or "–"),
-        ("student pin", p.student_pin or "–"), ("eval set sha256", p.eval_set_sha256), ("device", p.device),
-        ("started", p.started_at.isoformat()), ("finished", p.finished_at.isoformat()), ("command", p.command),
-        ("libraries", ", ".join(f"{k} {v}" for k, v in sorted(p.libraries.items()))),
-    ]
-    parts.append(_html_table(["", ""], [[h(a), f"<code>{h(b)}</code>"] for a, b in prov]))
+    parts.append(_html_table(["", ""], [[h(a), f"<code>{h(b)}</code>"] for a, b in _provenance_rows(r)]))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
