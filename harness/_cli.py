@@ -8,6 +8,7 @@ imports nothing heavy: commands that run models import their code inside the com
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -244,27 +245,43 @@ def fleet(registry: Path, check: bool, fmt: str, out: Path | None, now: str | No
     (teacher moved, drift, cadence elapsed, standards outdated) with its evidence. Broken
     entries are listed as problems and never hide the others. Exit 0; with --check, exit 1
     when any model needs action or an entry is broken; 2 when REGISTRY is not usable."""
-    from ._fleet import build_fleet, fleet_markdown, needs_attention
-    from ._io import atomic_write_text
+    from ._fleet import build_fleet_unsaved, fleet_markdown, needs_attention
+    from ._io import atomic_write_text, in_background
 
     click.get_current_context().meta["stillhouse.format"] = fmt
-    report = build_fleet(registry, now=_when_option(now), use_cache=not no_cache)
+    report, cache = build_fleet_unsaved(registry, now=_when_option(now), use_cache=not no_cache)
+    global _FAST_EXIT
+    _FAST_EXIT = True  # everything below closes its files before returning
     target = out or registry
-    text = report.model_dump_json(indent=2) + "\n"
+    code = EXIT_FAILED if check and needs_attention(report) else EXIT_OK
+    if fmt == "json":
+        text = report.model_dump_json(indent=2) + "\n"
+        _written(target, lambda: atomic_write_text(target / "fleet.json", text))
+        _written(target, lambda: atomic_write_text(target / "fleet.md", fleet_markdown(report)))
+        cache.save()
+        click.echo(text, nl=False)
+        sys.exit(code)
+
+    def json_and_cache() -> None:  # the other core's share: independent of fleet.md and the table
+        atomic_write_text(target / "fleet.json", report.model_dump_json(indent=2) + "\n")
+        cache.save()
+
+    wait = in_background(json_and_cache)
+    _written(target, lambda: atomic_write_text(target / "fleet.md", fleet_markdown(report)))
+    _print_fleet(report, rows)
+    _written(target, wait)
+    click.echo(f"Wrote {target / 'fleet.json'} and {target / 'fleet.md'}", err=True)
+    sys.exit(code)
+
+
+def _written(target: Path, write: Any) -> None:
+    """Run one write of the fleet's outputs (or wait for it); exit 2 if it fails."""
     try:
-        atomic_write_text(target / "fleet.json", text)
-        atomic_write_text(target / "fleet.md", fleet_markdown(report))
+        write()
     except OSError as exc:
         from ._errors import InputError
 
         raise InputError(f"{target}: cannot write fleet.json and fleet.md ({exc.strerror or exc})") from None
-    code = EXIT_FAILED if check and needs_attention(report) else EXIT_OK
-    if fmt == "json":
-        click.echo(text, nl=False)
-        sys.exit(code)
-    _print_fleet(report, rows)
-    click.echo(f"Wrote {target / 'fleet.json'} and {target / 'fleet.md'}", err=True)
-    sys.exit(code)
 
 
 def _print_fleet(report: Any, max_rows: int) -> None:
@@ -483,6 +500,12 @@ def distill(project: Path, force: bool, write_pin: bool) -> None:
                   "run again with --write-pin, or `stillhouse validate` fails TEACH-003.")
 
 
+#: Set by commands that leave a large heap behind (the fleet: 10,000 models' objects): the
+#: process entry point then exits without tearing it down, as mypy does, once the output is
+#: flushed and every file is closed. Only `main()` as the program (reading sys.argv) acts on it.
+_FAST_EXIT = False
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `stillhouse` command."""
     try:
@@ -490,3 +513,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except SystemExit as exc:
+        if not _FAST_EXIT or argv is not None:  # called with arguments: a caller in this process
+            raise
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)

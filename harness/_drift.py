@@ -336,7 +336,7 @@ def registry_entry_for(registry: Path, name: str) -> Path:
     direct = registry / "models" / name
     if direct.is_dir():
         return direct
-    for d in entry_dirs(registry):
+    for d in map(Path, entry_dirs(registry)):
         for fname in ("stillhouse.yaml", "stillhouse.yml"):
             f = d / fname
             if f.is_file():

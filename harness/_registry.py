@@ -28,6 +28,7 @@ import yaml
 import standards
 from standards import CURRENT_VERSION, VERSIONS, expected_provenance, is_placeholder, model_pin
 
+from . import _fastyaml
 from ._errors import ManifestError
 from ._yaml import MAX_BYTES, MAX_NODES, _expanded_size
 
@@ -36,7 +37,7 @@ CACHE_FILE = Path(".stillhouse") / "fleet-cache.json"
 MANIFEST_NAMES = ("stillhouse.yaml", "stillhouse.yml")
 ENTRY_FILE = "entry.yaml"
 MODELS_DIR = "models"
-#: Cold summaries are computed in worker processes above this many misses.
+#: Entries are scanned and summarised in worker processes from this many on.
 PARALLEL_MIN = 400
 
 
@@ -61,6 +62,12 @@ def fast_yaml(raw: bytes) -> Any:
     if len(raw) > MAX_BYTES or b"\x00" in raw:
         raise ValueError("oversized or binary")
     text = raw.decode("utf-8")
+    try:
+        return _fastyaml.load(text)
+    except _fastyaml.Unsupported:
+        pass  # anchors, aliases, tags, merge keys: the full loader below, with the alias limit
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc)) from None
     loader = _FastLoader(text)
     try:
         node = loader.get_single_node()
@@ -190,10 +197,6 @@ def _summarise(kind: str, raw: bytes) -> tuple[dict[str, Any] | None, str | None
         return None, _short_error(exc)
 
 
-def _summarise_batch(items: list[tuple[str, bytes]]) -> list[tuple[dict[str, Any] | None, str | None]]:
-    return [_summarise(kind, raw) for kind, raw in items]
-
-
 def _short_error(exc: Exception) -> str:
     from pydantic import ValidationError
 
@@ -215,30 +218,43 @@ def _short_error(exc: Exception) -> str:
 class FileRef:
     """One file the fleet reads: where it is and its bytes' hash."""
 
-    path: Path
+    path: str
     sha256: str
     raw: bytes = field(repr=False, default=b"")
 
 
 @dataclass
 class EntryFiles:
-    """What one `models/<entry>/` folder holds."""
+    """What one `models/<entry>/` folder holds (paths as strings: 10,000 of these cross a
+    process boundary in a big fleet, and strings pickle fast)."""
 
     name: str
-    dir: Path
+    dir: str
     manifest: FileRef | None = None
-    project_dir: Path | None = None
+    project_dir: str | None = None
     pointer: bool = False
     report: FileRef | None = None
     history: list[FileRef] = field(default_factory=list)
     drift: FileRef | None = None
     problems: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (message, file, field)
 
+    def files(self) -> list[tuple[str, FileRef]]:
+        """(summary kind, file) for every file the fleet reads from this entry."""
+        out: list[tuple[str, FileRef]] = []
+        if self.manifest:
+            out.append(("manifest", self.manifest))
+        if self.report:
+            out.append(("report", self.report))
+        out += [("report", h) for h in self.history]
+        if self.drift:
+            out.append(("drift", self.drift))
+        return out
 
-def _ref(path: str | Path) -> FileRef:
+
+def _ref(path: str) -> FileRef:
     with open(path, "rb") as f:
         raw = f.read()
-    return FileRef(Path(path), hashlib.sha256(raw).hexdigest(), raw)
+    return FileRef(path, hashlib.sha256(raw).hexdigest(), raw)
 
 
 def _listing(folder: str) -> dict[str, bool]:
@@ -255,12 +271,12 @@ def _json_files(folder: str) -> list[str]:
                   if n.endswith(".json") and not n.startswith(".") and not is_dir)
 
 
-def scan_entry(entry_dir: Path) -> EntryFiles:
+def scan_entry(entry_dir: str | Path) -> EntryFiles:
     """Find the files of one registry entry; record what is missing as problems.
 
     Plain `os` calls on strings: this runs once per model, 10,000 times in a big fleet."""
-    ent = EntryFiles(name=entry_dir.name, dir=entry_dir)
     d = str(entry_dir)
+    ent = EntryFiles(name=os.path.basename(d), dir=d)
     names = _listing(d)
     manifests = [n for n in MANIFEST_NAMES if n in names]
     has_pointer = ENTRY_FILE in names
@@ -270,21 +286,22 @@ def scan_entry(entry_dir: Path) -> EntryFiles:
         return ent
     if manifests:
         ent.manifest = _ref(os.path.join(d, manifests[0]))
-        ent.project_dir = entry_dir
+        ent.project_dir = d
     elif has_pointer:
         ent.pointer = True
-        target = _read_pointer(ent, entry_dir / ENTRY_FILE)
+        pointer = Path(d) / ENTRY_FILE
+        target = _read_pointer(ent, pointer)
         if target is None:
             return ent
-        ent.project_dir = target if target.is_dir() else target.parent
+        ent.project_dir = str(target if target.is_dir() else target.parent)
         mfile = target if target.is_file() else next(
             (target / n for n in MANIFEST_NAMES if (target / n).is_file()), None)
         if mfile is None:
             ent.problems.append((f"entry.yaml points at {target}, which has no {MANIFEST_NAMES[0]}"
                                  if target.exists() else f"entry.yaml points at {target}, which does not exist",
-                                 str(entry_dir / ENTRY_FILE), "project"))
+                                 str(pointer), "project"))
             return ent
-        ent.manifest = _ref(mfile)
+        ent.manifest = _ref(str(mfile))
     else:
         ent.problems.append((f"no {MANIFEST_NAMES[0]} and no {ENTRY_FILE}: nothing is registered here", d, None))
         return ent
@@ -302,7 +319,7 @@ def scan_entry(entry_dir: Path) -> EntryFiles:
     if names.get("reports"):
         ent.history = [_ref(p) for p in _json_files(os.path.join(d, "reports"))]
     drift_files = _json_files(os.path.join(d, "drift")) if names.get("drift") else []
-    if ent.pointer and ent.project_dir is not None and ent.project_dir != entry_dir:
+    if ent.pointer and ent.project_dir is not None and ent.project_dir != d:
         drift_files += _json_files(os.path.join(ent.project_dir, "drift"))
     if drift_files:
         ent.drift = _ref(max(drift_files, key=os.path.basename))
@@ -330,10 +347,70 @@ def _read_pointer(ent: EntryFiles, path: Path) -> Path | None:
     return target
 
 
-def entry_dirs(registry: Path) -> list[Path]:
+def entry_dirs(registry: Path) -> list[str]:
     """The entry folders under `models/`, sorted by name (hidden ones skipped)."""
-    models = registry / MODELS_DIR
-    return [models / n for n, is_dir in sorted(_listing(str(models)).items()) if is_dir and not n.startswith(".")]
+    models = os.path.join(registry, MODELS_DIR)
+    return [os.path.join(models, n) for n, is_dir in sorted(_listing(models).items())
+            if is_dir and not n.startswith(".")]
+
+
+# --- scanning and summarising, in worker processes when the fleet is big -------------------
+
+#: The cache's entries as a worker sees them: set before the workers fork, read-only there.
+_KNOWN: dict[str, Any] = {}
+Summary = tuple[dict[str, Any] | None, str | None]
+
+
+def _scan_chunk(dirs: list[str]) -> tuple[list[EntryFiles | tuple[str, str]], dict[str, Summary]]:
+    """Scan entry folders, summarise every file whose summary is not known yet, and drop the
+    bytes: only small summaries and paths travel back to the parent."""
+    entries: list[EntryFiles | tuple[str, str]] = []
+    computed: dict[str, Summary] = {}
+    for d in dirs:
+        try:
+            ent = scan_entry(d)
+        except OSError as exc:
+            entries.append((d, f"unreadable: {exc.strerror or exc}"))
+            continue
+        for kind, ref in ent.files():
+            key = f"{kind}:{ref.sha256}"
+            if key not in _KNOWN and key not in computed:
+                computed[key] = _summarise(kind, ref.raw)
+            ref.raw = b""
+        entries.append(ent)
+    return entries, computed
+
+
+def scan_registry(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles | tuple[str, str]], dict[str, Summary]]:
+    """Every entry folder scanned (or `(folder, problem)` when unreadable), in order, and the
+    summary (or error message) of every file they hold. With many entries the work is split
+    over forked worker processes, one per core; results are identical either way."""
+    global _KNOWN
+    _KNOWN = cache.data
+    cores = min(os.cpu_count() or 1, 8)
+    parts: list[tuple[list[EntryFiles | tuple[str, str]], dict[str, Summary]]]
+    try:
+        if len(dirs) < PARALLEL_MIN or cores < 2:
+            raise ValueError("serial")
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = mp.get_context("fork")
+        # This process takes an equal share itself (its results need no pickling); the
+        # workers' shares go out in small chunks so a slow chunk does not hold up the rest.
+        own = len(dirs) // cores
+        rest = dirs[own:]
+        chunk = -(-len(rest) // ((cores - 1) * 4))
+        with ProcessPoolExecutor(max_workers=cores - 1, mp_context=ctx) as pool:
+            futures = [pool.submit(_scan_chunk, rest[i:i + chunk]) for i in range(0, len(rest), chunk)]
+            parts = [_scan_chunk(dirs[:own])] + [f.result() for f in futures]
+    except ValueError:  # few entries, one core, or no fork on this platform
+        parts = [_scan_chunk(dirs)]
+    finally:
+        _KNOWN = {}
+    entries = [e for part, _ in parts for e in part]
+    computed = {k: v for _, c in parts for k, v in c.items()}
+    return entries, cache.absorb(entries, computed)
 
 
 # --- the cache ------------------------------------------------------------------------------
@@ -356,28 +433,29 @@ class SummaryCache:
             except (OSError, ValueError):
                 self.data = {}
 
-    def resolve(self, wanted: Iterable[tuple[str, FileRef]]) -> dict[str, tuple[dict[str, Any] | None, str | None]]:
-        """Summaries (or error messages) for every (kind, file); misses run in parallel when many."""
-        out: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
-        misses: list[tuple[str, str, bytes]] = []
-        for kind, ref in wanted:
-            key = f"{kind}:{ref.sha256}"
-            if key in out:
+    def absorb(self, entries: Iterable[EntryFiles | tuple[str, str]],
+               computed: dict[str, Summary]) -> dict[str, Summary]:
+        """Keep the newly computed summaries (failures are never kept) and return the summary
+        of every file the entries hold."""
+        out: dict[str, Summary] = {}
+        for ent in entries:
+            if isinstance(ent, tuple):
                 continue
-            hit = self.data.get(key)
-            if hit is not None:
-                out[key] = (hit, None)
-                self.used.add(key)
-            else:
-                out[key] = (None, "pending")
-                misses.append((key, kind, ref.raw))
-        results = _compute([(k, r) for _, k, r in misses])
-        for (key, _, _), res in zip(misses, results):
-            out[key] = res
-            if res[0] is not None:
-                self.data[key] = res[0]
-                self.used.add(key)
-                self.dirty = True
+            for kind, ref in ent.files():
+                key = f"{kind}:{ref.sha256}"
+                if key in out:
+                    continue
+                hit = self.data.get(key)
+                if hit is not None:
+                    out[key] = (hit, None)
+                    self.used.add(key)
+                    continue
+                res = computed[key]
+                out[key] = res
+                if res[0] is not None:
+                    self.data[key] = res[0]
+                    self.used.add(key)
+                    self.dirty = True
         return out
 
     def save(self) -> None:
@@ -386,33 +464,15 @@ class SummaryCache:
             return
         if not self.dirty and set(self.data) == self.used:
             return
-        from ._io import atomic_write_text
+        from pydantic_core import to_json
+
+        from ._io import atomic_write_bytes
 
         doc = {"stamp": self.stamp, "entries": {k: self.data[k] for k in sorted(self.used)}}
         try:
-            atomic_write_text(self.path, json.dumps(doc, separators=(",", ":")))
+            atomic_write_bytes(self.path, to_json(doc), durable=False)  # pydantic's serializer: 3x json.dumps
         except OSError:
             pass
-
-
-def _compute(items: list[tuple[str, bytes]]) -> list[tuple[dict[str, Any] | None, str | None]]:
-    workers = min(os.cpu_count() or 1, 8)
-    if len(items) < PARALLEL_MIN or workers < 2:
-        return _summarise_batch(items)
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunk = -(-len(items) // (workers * 4))
-    batches = [items[i:i + chunk] for i in range(0, len(items), chunk)]
-    try:
-        ctx = mp.get_context("fork")
-    except ValueError:  # pragma: no cover - platforms without fork
-        return _summarise_batch(items)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        out: list[tuple[dict[str, Any] | None, str | None]] = []
-        for part in pool.map(_summarise_batch, batches):
-            out.extend(part)
-    return out
 
 
 def code_stamp() -> str:

@@ -109,6 +109,19 @@ def test_drift_cli_writes_a_record_the_fleet_reads(entry: Path):
     assert m.triggers == [] and m.drift.record_path.endswith("drift-20261129T000000Z.json")
 
 
+def test_registry_entry_found_by_manifest_name(entry: Path, tmp_path: Path):
+    """`--registry` finds the model's entry by its manifest's name when the folder is named otherwise."""
+    import shutil
+
+    reg2 = write_registry(tmp_path / "other-registry")
+    renamed = reg2 / "models" / "renamed-folder"
+    shutil.copytree(entry, renamed)
+    write_jsonl(entry / "monitoring" / "production.jsonl", production_rows(4, [0.92] * 4))
+    res = run_cli("drift", entry, "--registry", reg2, "--now", "2026-11-28")
+    assert res.code == 0, res.output
+    assert [p.name for p in (renamed / "drift").glob("drift-*.json")] == ["drift-20261128T000000Z.json"]
+
+
 def test_parquet_gives_the_same_record(entry: Path):
     pa = pytest.importorskip("pyarrow", reason="Parquet samples need pyarrow (the models extra)")
     import pyarrow.parquet as pq

@@ -228,6 +228,46 @@ def test_malformed_entries_are_problems_that_hide_nothing(reg: Path):
     assert by["other"].verdict == "none" and not by["other"].evaluation_current
 
 
+def test_worker_processes_give_the_same_report(reg: Path, monkeypatch: pytest.MonkeyPatch):
+    """Big fleets are scanned in forked workers; the report must not depend on it."""
+    from harness import _registry
+
+    for i in range(12):
+        data = manifest(f"m{i:02d}", **({"owner.handle": "zed"} if i % 4 == 0 else {}))
+        write_entry(reg, data, report(data, NOW - (i * 10 + 1) * DAY, verdict="fail" if i % 3 == 0 else "pass"))
+    (reg / "models" / "broken").mkdir()
+    (reg / "models" / "broken" / "stillhouse.yaml").write_text("name: [\n")
+    write_entry(reg, manifest("m03"), entry="dup")
+    monkeypatch.setattr(_registry, "PARALLEL_MIN", 10**9)
+    serial = build_fleet(reg, now=NOW, use_cache=False).model_dump_json()
+    monkeypatch.setattr(_registry, "PARALLEL_MIN", 1)
+    assert build_fleet(reg, now=NOW).model_dump_json() == serial  # cold: the workers summarise
+    assert build_fleet(reg, now=NOW).model_dump_json() == serial  # warm: every summary from the cache
+
+
+def test_reports_built_without_revalidation_are_valid(tmp_path: Path):
+    """`_built` skips pydantic's validation for speed: every model it builds must validate and
+    serialise to the same JSON."""
+    reg = tmp_path / "demo"
+    shutil.copytree(DEMO, reg, ignore=shutil.ignore_patterns(".stillhouse", "fleet.*"))
+    rep = build_fleet(reg, use_cache=False)
+    assert rep.models and any(m.triggers for m in rep.models) and any(m.drift for m in rep.models)
+    text = rep.model_dump_json()
+    assert standards.FleetReport.model_validate_json(text).model_dump_json() == text
+
+
+def test_an_unwritable_output_is_exit_2_without_a_traceback(tmp_path: Path):
+    """fleet.json is written by a background process; its failure still reaches the exit code."""
+    reg = write_registry(tmp_path / "r")
+    data = manifest("fine")
+    write_entry(reg, data, report(data, NOW - DAY))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for fmt in ("text", "json"):
+        res = run_cli("fleet", reg, "--now", "2026-11-28", "--out", blocker / "out", "--format", fmt)
+        assert res.code == 2 and "cannot write fleet.json" in res.output and "Traceback" not in res.output, res.output
+
+
 def test_missing_people_and_teachers_files_are_problems(tmp_path: Path):
     reg = tmp_path / "r"
     (reg / "models").mkdir(parents=True)
@@ -374,3 +414,18 @@ def test_demo_fleet_shows_every_state_on_any_day(tmp_path: Path):
     res = run_cli("fleet", reg, "--check")
     assert res.code == 1 and "faq-answer-ranker" in res.stdout
     assert (reg / "fleet.json").is_file() and (reg / "fleet.md").is_file()
+
+
+def test_background_writes_report_their_failures(tmp_path: Path):
+    from harness._io import atomic_write_text, in_background
+
+    wait = in_background(lambda: atomic_write_text(tmp_path / "done.txt", "written by the child"))
+    wait()
+    assert (tmp_path / "done.txt").read_text() == "written by the child"
+
+    def fails() -> None:
+        raise OSError(28, "No space left on device")
+
+    wait = in_background(fails)
+    with pytest.raises(OSError, match="No space left"):
+        wait()
