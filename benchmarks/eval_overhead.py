@@ -113,6 +113,24 @@ def bare_loop(folders: list[Path], texts: list[str], batch_size: int) -> list[li
     return answers
 
 
+def bare_latency_seconds(folder: Path, texts: list[str], calls: int) -> float:
+    """Seconds a hand-written batch-size-1 latency loop takes (3 warm-ups + ``calls`` calls,
+    the harness's protocol), model already loaded: the model work the report's latency
+    figures cost, whoever measures them."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True,
+                                                               use_safetensors=True).eval()
+    t0 = time.perf_counter()
+    for k in range(3 + calls):
+        enc = tok([texts[k % len(texts)]], padding=True, truncation=True, max_length=32, return_tensors="pt")
+        with torch.inference_mode():
+            torch.softmax(model(**enc).logits.float(), dim=-1).argmax(-1).tolist()
+    return time.perf_counter() - t0
+
+
 def perf_counter_latency(project: Path, role: str, texts: list[str], calls: int, threads: int,
                          bare: bool) -> tuple[float, float]:
     """p50 and p95 in ms of `calls` batch-size-1 calls after 3 warm-ups, timed by this loop.
@@ -212,6 +230,15 @@ def main() -> None:
         print(f"(d) bare loop, student only             {med['d']:7.2f} s")
         print(f"    ratio (c)/(d)                       {med['c'] / med['d']:7.3f}   target ≤ 1.10")
         print(f"agreement: harness {agree:.4f}, bare loop {bare_agree:.4f}")
+        # What the overhead is made of: the report's batch-size-1 latency figures need
+        # 3 + `calls` single-example calls per model, model work a bare batched loop skips.
+        lat_t = bare_latency_seconds(project / "teacher", texts, rep_a.teacher.latency.calls)
+        lat_s = bare_latency_seconds(project / "student", texts, rep_a.student.latency.calls)
+        print()
+        print(f"fixed cost per run: (a)-(b) {med['a'] - med['b']:.2f} s, (c)-(d) {med['c'] - med['d']:.2f} s; of which "
+              f"batch-size-1 latency calls, timed bare: teacher {lat_t:.2f} s, student {lat_s:.2f} s")
+        print(f"    with those calls counted as model work: (a)/(b+lat) {med['a'] / (med['b'] + lat_t + lat_s):.3f}, "
+              f"(c)/(d+lat) {med['c'] / (med['d'] + lat_s):.3f}")
         print()
         print("latency at batch size 1, report vs an independent perf_counter loop (same calls, threads):")
         for role in ("teacher", "student"):
