@@ -74,3 +74,16 @@ def test_manifest_with_fields_replaced(edits):
         except (KeyError, IndexError, TypeError):
             continue
     _load(yaml.safe_dump(data, allow_unicode=True).encode())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_md_escape_backslashes_every_markdown_special_once(text: str):
+    """md_escape against its definition: HTML escaped, each of \\`*_{}[]<>()#+!| preceded by a
+    backslash, newlines flattened."""
+    import html
+
+    from harness._markdown import _MD_SPECIAL, md_escape
+
+    table = {ord(ch): "\\" + ch for ch in _MD_SPECIAL}
+    assert md_escape(text) == html.escape(text, quote=False).translate(table).replace("\n", " ")
