@@ -44,9 +44,10 @@ def in_background(work: Callable[[], None]) -> Callable[[], None]:
 
     For a command line that has two independent outputs to write on a multi-core machine
     (the fleet writes a 15 MB fleet.json and its cache while it renders fleet.md). The
-    waiter raises `OSError` with the child's error message if ``work`` failed. Without
-    `os.fork` (Windows) ``work`` runs at once, in this process."""
-    if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+    waiter raises `OSError` with the child's error message if ``work`` failed. Off Linux
+    (no fork on Windows; fork is unsafe with macOS system frameworks) or on one core,
+    ``work`` runs at once, in this process."""
+    if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
         work()
         return lambda: None
     read_end, write_end = os.pipe()

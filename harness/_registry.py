@@ -18,7 +18,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterable
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -390,8 +392,8 @@ def scan_registry(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles
     cores = min(os.cpu_count() or 1, 8)
     parts: list[tuple[list[EntryFiles | tuple[str, str]], dict[str, Summary]]]
     try:
-        if len(dirs) < PARALLEL_MIN or cores < 2:
-            raise ValueError("serial")
+        if len(dirs) < PARALLEL_MIN or cores < 2 or not sys.platform.startswith("linux"):
+            raise ValueError("serial")  # fork is missing on Windows and unsafe on macOS
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
@@ -404,7 +406,7 @@ def scan_registry(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles
         with ProcessPoolExecutor(max_workers=cores - 1, mp_context=ctx) as pool:
             futures = [pool.submit(_scan_chunk, rest[i:i + chunk]) for i in range(0, len(rest), chunk)]
             parts = [_scan_chunk(dirs[:own])] + [f.result() for f in futures]
-    except ValueError:  # few entries, one core, or no fork on this platform
+    except (ValueError, BrokenExecutor):  # few entries, one core, no fork here, or a worker died
         parts = [_scan_chunk(dirs)]
     finally:
         _KNOWN = {}
