@@ -20,7 +20,6 @@ import json
 import os
 import sys
 from collections.abc import Iterable
-from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -387,6 +386,8 @@ def scan_registry(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles
     """Every entry folder scanned (or `(folder, problem)` when unreadable), in order, and the
     summary (or error message) of every file they hold. With many entries the work is split
     over forked worker processes, one per core; results are identical either way."""
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+
     global _KNOWN
     _KNOWN = cache.data
     cores = min(os.cpu_count() or 1, 8)
@@ -395,7 +396,6 @@ def scan_registry(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles
         if len(dirs) < PARALLEL_MIN or cores < 2 or not sys.platform.startswith("linux"):
             raise ValueError("serial")  # fork is missing on Windows and unsafe on macOS
         import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
 
         ctx = mp.get_context("fork")
         # This process takes an equal share itself (its results need no pickling); the
