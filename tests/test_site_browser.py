@@ -147,6 +147,12 @@ def test_site_search_finds_a_requirement(browser_page, server: str) -> None:
     search.press_sequentially("EVAL-001", delay=30)  # key by key, as a person types
     results = page.locator(".md-search-result__item a")
     results.first.wait_for(timeout=15_000)
+    # The search runs in a worker as keys arrive: wait until the results shown are those of
+    # the whole query (their links carry it as `?h=...`), not of a prefix such as "eval".
+    page.wait_for_function(
+        "() => { const a = document.querySelector('.md-search-result__item a');"
+        " return a !== null && (new URL(a.href).searchParams.get('h') || '').includes('001'); }",
+        timeout=15_000)
     hrefs = results.evaluate_all("els => els.map(e => e.href)")
     # The best match is the requirement's own section on the evaluation standards page.
     assert "standards/evaluation/" in hrefs[0] and "#eval-001" in "".join(hrefs[:3]), hrefs[:5]
