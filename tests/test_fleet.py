@@ -429,3 +429,22 @@ def test_background_writes_report_their_failures(tmp_path: Path):
     wait = in_background(fails)
     with pytest.raises(OSError, match="No space left"):
         wait()
+
+
+def test_the_fleet_watch_workflow_runs_a_real_command_and_keeps_the_cache(tmp_path: Path):
+    """The registry's scheduled workflow: its command works on the demo registry, and it
+    restores and saves exactly the file the fleet uses as its cache, even when the check fails."""
+    from harness._registry import CACHE_FILE
+
+    wf = yaml.safe_load((DEMO / ".github" / "workflows" / "fleet-watch.yml").read_text())
+    steps = wf["jobs"]["watch"]["steps"]
+    cache_steps = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache/")]
+    assert [s["uses"].split("@")[0] for s in cache_steps] == ["actions/cache/restore", "actions/cache/save"]
+    assert all(s["with"]["path"] == CACHE_FILE.as_posix() for s in cache_steps)
+    assert cache_steps[1].get("if") == "always()"  # a failed check still keeps the warm cache
+    (command,) = [s["run"] for s in steps if str(s.get("run", "")).startswith("stillhouse fleet")]
+    reg = tmp_path / "registry"
+    shutil.copytree(DEMO, reg, ignore=shutil.ignore_patterns(".stillhouse", "fleet.*"))
+    res = run_cli(*command.split()[1:], cwd=reg)
+    assert res.code == 1 and "need action" in res.stdout, res.output  # the demo fleet has work to do
+    assert (reg / CACHE_FILE).is_file() and (reg / "fleet.md").is_file()
