@@ -46,6 +46,9 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 _WILDCARD = Resolver.yaml_implicit_resolvers.get(None, [])  # type: ignore[call-overload]
 _CANDIDATES = {ch: tuple(rs + _WILDCARD) for ch, rs in Resolver.yaml_implicit_resolvers.items() if ch is not None}
 _PLAIN = tuple(_WILDCARD)
+# With no wildcard resolvers (PyYAML's safe loader has none), a plain scalar whose first
+# character has no candidates is a string: the mapping loop takes that case inline.
+_FIRST_CHAR_DECIDES = not _PLAIN
 _SCALARS = {t: SafeConstructor.yaml_constructors[t] for t in (
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")}
@@ -97,8 +100,8 @@ def _value(ev: Any, get: Any) -> Any:
                                  f"(line {getattr(kev.start_mark, 'line', -1) + 1})")
             vev = get()
             # the common case inline: a plain or quoted string value with no anchor or tag
-            if (vev.__class__ is ScalarEvent and vev.anchor is None and vev.tag is None
-                    and (not vev.implicit[0] or vev.value[:1] not in _CANDIDATES) and not _PLAIN):
+            if (_FIRST_CHAR_DECIDES and vev.__class__ is ScalarEvent and vev.anchor is None and vev.tag is None
+                    and (not vev.implicit[0] or vev.value[:1] not in _CANDIDATES)):
                 out[key] = vev.value
             else:
                 out[key] = _value(vev, get)

@@ -292,7 +292,8 @@ def _assess(e: EntryFiles, m: dict[str, Any], summaries: dict[str, Any], registr
         elif dsum["student_pin"] != m["student_pin"]:
             notes.append("the latest drift record is about an earlier student; run `stillhouse drift` again")
         else:
-            drift = _built(DriftSummary, record_path=_rel(e.drift.path, registry), computed_at=parse_when(dsum["computed_at"]),
+            drift = _built(DriftSummary, record_path=_rel(e.drift.path, registry),
+                                 computed_at=parse_when(dsum["computed_at"]),
                                  window_end=parse_when(dsum["window_end"]) if dsum["window_end"] else None,
                                  metric=dsum["metric"], baseline=dsum["baseline"], value=dsum["value"],
                                  drop=dsum["drop"], max_drop=dsum["max_drop"], slice_psi_max=dsum["slice_psi_max"],
@@ -354,7 +355,7 @@ def _triggers(m: dict[str, Any], report: dict[str, Any] | None, finished: dt.dat
             notes.append(f"teacher {fam} moved to {rel.pin}, but triggers.teacher_change is off")
     if drift is not None and drift.fired:
         out.append(_built(
-                TriggerFired,
+            TriggerFired,
             code="drift", reason=drift.reason,
             evidence={"record": drift.record_path, "metric": drift.metric, "baseline": drift.baseline,
                       "value": drift.value, "drop": drift.drop, "max_drop": drift.max_drop,
@@ -380,7 +381,7 @@ def _triggers(m: dict[str, Any], report: dict[str, Any] | None, finished: dt.dat
         older = declared if _vkey(declared) < _vkey(CURRENT_VERSION) else rep_v
         where = "the manifest follows" if older == declared else "the report was made under"
         out.append(_built(
-                TriggerFired,
+            TriggerFired,
             code="standards_outdated",
             reason=f"{where} standards {older}; the current version is {CURRENT_VERSION}",
             evidence={"manifest_version": declared, "report_version": rep_v, "current_version": CURRENT_VERSION}))

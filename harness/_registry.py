@@ -391,23 +391,26 @@ def scan_registry(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles
     global _KNOWN
     _KNOWN = cache.data
     cores = min(os.cpu_count() or 1, 8)
-    parts: list[tuple[list[EntryFiles | tuple[str, str]], dict[str, Summary]]]
+    # fork is missing on Windows and unsafe on macOS: elsewhere than Linux, one process
+    parallel = len(dirs) >= PARALLEL_MIN and cores >= 2 and sys.platform.startswith("linux")
+    parts: list[tuple[list[EntryFiles | tuple[str, str]], dict[str, Summary]]] | None = None
     try:
-        if len(dirs) < PARALLEL_MIN or cores < 2 or not sys.platform.startswith("linux"):
-            raise ValueError("serial")  # fork is missing on Windows and unsafe on macOS
-        import multiprocessing as mp
+        if parallel:
+            import multiprocessing as mp
 
-        ctx = mp.get_context("fork")
-        # This process takes an equal share itself (its results need no pickling); the
-        # workers' shares go out in small chunks so a slow chunk does not hold up the rest.
-        own = len(dirs) // cores
-        rest = dirs[own:]
-        chunk = -(-len(rest) // ((cores - 1) * 4))
-        with ProcessPoolExecutor(max_workers=cores - 1, mp_context=ctx) as pool:
-            futures = [pool.submit(_scan_chunk, rest[i:i + chunk]) for i in range(0, len(rest), chunk)]
-            parts = [_scan_chunk(dirs[:own])] + [f.result() for f in futures]
-    except (ValueError, BrokenExecutor):  # few entries, one core, no fork here, or a worker died
-        parts = [_scan_chunk(dirs)]
+            # This process takes an equal share itself (its results need no pickling); the
+            # workers' shares go out in small chunks so a slow chunk does not hold up the rest.
+            own = len(dirs) // cores
+            rest = dirs[own:]
+            chunk = -(-len(rest) // ((cores - 1) * 4))
+            try:
+                with ProcessPoolExecutor(max_workers=cores - 1, mp_context=mp.get_context("fork")) as pool:
+                    futures = [pool.submit(_scan_chunk, rest[i:i + chunk]) for i in range(0, len(rest), chunk)]
+                    parts = [_scan_chunk(dirs[:own])] + [f.result() for f in futures]
+            except BrokenExecutor:  # a worker died: do it all here
+                parts = None
+        if parts is None:
+            parts = [_scan_chunk(dirs)]
     finally:
         _KNOWN = {}
     entries = [e for part, _ in parts for e in part]
