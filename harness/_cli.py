@@ -249,7 +249,16 @@ def fleet(registry: Path, check: bool, fmt: str, out: Path | None, now: str | No
     from ._io import atomic_write_text, in_background
 
     click.get_current_context().meta["stillhouse.format"] = fmt
-    report, cache = build_fleet_unsaved(registry, now=_when_option(now), use_cache=not no_cache)
+    # The summary cache is written from a forked child as soon as the files are summarised,
+    # on the core the assessment leaves idle; fleet.json and fleet.md from two more while
+    # the table is printed here. A failed write is exit 2, as if it were written here.
+    waits: list[Any] = []
+
+    def save_cache(cache: Any) -> None:
+        if cache.stale():
+            waits.append(in_background(cache.save))
+
+    report, _ = build_fleet_unsaved(registry, now=_when_option(now), use_cache=not no_cache, on_scanned=save_cache)
     global _FAST_EXIT
     _FAST_EXIT = True  # everything below closes its files before returning
     target = out or registry
@@ -258,18 +267,16 @@ def fleet(registry: Path, check: bool, fmt: str, out: Path | None, now: str | No
         text = report.model_dump_json(indent=2) + "\n"
         _written(target, lambda: atomic_write_text(target / "fleet.json", text))
         _written(target, lambda: atomic_write_text(target / "fleet.md", fleet_markdown(report)))
-        cache.save()
+        for wait in waits:
+            _written(target, wait)
         click.echo(text, nl=False)
         sys.exit(code)
 
-    def json_and_cache() -> None:  # the other core's share: independent of fleet.md and the table
-        atomic_write_text(target / "fleet.json", report.model_dump_json(indent=2) + "\n")
-        cache.save()
-
-    wait = in_background(json_and_cache)
-    _written(target, lambda: atomic_write_text(target / "fleet.md", fleet_markdown(report)))
+    waits.append(in_background(lambda: atomic_write_text(target / "fleet.json", report.model_dump_json(indent=2) + "\n")))
+    waits.append(in_background(lambda: atomic_write_text(target / "fleet.md", fleet_markdown(report))))
     _print_fleet(report, rows)
-    _written(target, wait)
+    for wait in waits:
+        _written(target, wait)
     click.echo(f"Wrote {target / 'fleet.json'} and {target / 'fleet.md'}", err=True)
     sys.exit(code)
 

@@ -12,6 +12,7 @@ import functools
 import gc
 import os
 import statistics
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -135,22 +136,26 @@ def build_fleet(registry_dir: Path | str, *, now: dt.datetime | None = None, use
     return report
 
 
-def build_fleet_unsaved(registry_dir: Path | str, *, now: dt.datetime | None = None,
-                        use_cache: bool = True) -> tuple[FleetReport, SummaryCache]:
-    """`build_fleet`, leaving the summary cache for the caller to `save()` (the command line
-    saves it in a background process while it renders the report)."""
+def build_fleet_unsaved(registry_dir: Path | str, *, now: dt.datetime | None = None, use_cache: bool = True,
+                        on_scanned: Callable[[SummaryCache], object] | None = None,
+                        ) -> tuple[FleetReport, SummaryCache]:
+    """`build_fleet`, leaving the summary cache for the caller to `save()`. ``on_scanned`` is
+    called with the cache as soon as every file is summarised, before the models are
+    assessed: the command line saves it from a forked process there, on the core the
+    assessment leaves idle."""
     # Tens of thousands of small objects and no reference cycles worth collecting: the
     # cyclic collector would run hundreds of times for nothing (a third of the assessment).
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build_fleet(Path(registry_dir), now, use_cache)
+        return _build_fleet(Path(registry_dir), now, use_cache, on_scanned)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _build_fleet(registry: Path, now: dt.datetime | None, use_cache: bool) -> tuple[FleetReport, SummaryCache]:
+def _build_fleet(registry: Path, now: dt.datetime | None, use_cache: bool,
+                 on_scanned: Callable[[SummaryCache], object] | None) -> tuple[FleetReport, SummaryCache]:
     if not registry.is_dir():
         raise InputError(f"{registry}: expected a registry folder (teachers.yaml, people.yaml, models/); "
                          "found " + ("a file" if registry.exists() else "nothing at that path"))
@@ -166,6 +171,8 @@ def _build_fleet(registry: Path, now: dt.datetime | None, use_cache: bool) -> tu
 
     cache = SummaryCache(registry / CACHE_FILE if use_cache else None)
     scanned, summaries = scan_registry(entry_dirs(registry), cache)
+    if on_scanned is not None:
+        on_scanned(cache)
     entries: list[EntryFiles] = []
     for ent in scanned:
         if isinstance(ent, tuple):

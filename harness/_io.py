@@ -39,7 +39,7 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def in_background(work: Callable[[], None]) -> Callable[[], None]:
+def in_background(work: Callable[[], object]) -> Callable[[], None]:
     """Run ``work`` in a forked child process and return a function that waits for it.
 
     For a command line that has two independent outputs to write on a multi-core machine

@@ -463,11 +463,13 @@ class SummaryCache:
                     self.dirty = True
         return out
 
+    def stale(self) -> bool:
+        """Whether `save()` has anything to write: new summaries, or entries no longer used."""
+        return self.path is not None and (self.dirty or set(self.data) != self.used)
+
     def save(self) -> None:
         """Write the entries used this run (atomically); a read-only registry just skips it."""
-        if self.path is None:
-            return
-        if not self.dirty and set(self.data) == self.used:
+        if self.path is None or not self.stale():
             return
         from pydantic_core import to_json
 

@@ -94,6 +94,20 @@ def test_duplicate_keys_and_empty_documents_are_refused():
         _fastyaml.load("# only a comment\n")
 
 
+
+def test_remembered_scalars_resolve_as_before_and_the_memory_stays_bounded(monkeypatch):
+    """Plain scalars are resolved once and remembered: the same text must give the same value
+    in any position and in any later document, quoted text must stay a string, and the memory
+    must empty itself when full rather than grow with every unique name or hash."""
+    monkeypatch.setattr(_fastyaml, "_RESOLVED_MAX", 8)
+    monkeypatch.setattr(_fastyaml, "_RESOLVED", {})
+    docs = ["012: 012\nyes: [yes, '012', \"yes\"]\n", "a: 2026-11-28\nb: '2026-11-28'\n012: x\n",
+            *(f"n{i}: v{i}\nm: 0x1F\n" for i in range(20)), "012: 012\nyes: [yes, '012', \"yes\"]\n"]
+    for text in docs:
+        assert typed(_fastyaml.load(text)) == typed(yaml.load(text, Loader=SAFE)), text
+        assert len(_fastyaml._RESOLVED) <= 8
+
+
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
                     st.floats(allow_nan=False, width=64), st.dates(),
                     st.datetimes(timezones=st.just(dt.timezone.utc)),

@@ -448,3 +448,24 @@ def test_the_fleet_watch_workflow_runs_a_real_command_and_keeps_the_cache(tmp_pa
     res = run_cli(*command.split()[1:], cwd=reg)
     assert res.code == 1 and "need action" in res.stdout, res.output  # the demo fleet has work to do
     assert (reg / CACHE_FILE).is_file() and (reg / "fleet.md").is_file()
+
+
+def test_the_command_writes_its_cache_only_when_it_changed(tmp_path: Path):
+    """The command saves the summary cache from a background process while it assesses the
+    models: a cold run writes it, a warm run with nothing new leaves the file alone and gives
+    the same fleet.json, and a changed manifest rewrites it."""
+    from harness._registry import CACHE_FILE
+
+    reg = tmp_path / "registry"
+    shutil.copytree(DEMO, reg, ignore=shutil.ignore_patterns(".stillhouse", "fleet.*"))
+    assert run_cli("fleet", reg).code == 0
+    cache, first = reg / CACHE_FILE, (reg / "fleet.json").read_bytes()
+    written = (cache.read_bytes(), cache.stat().st_mtime_ns)
+    assert len(json.loads(written[0])["entries"]) >= 16  # every manifest and report of the demo
+    assert run_cli("fleet", reg).code == 0
+    assert (cache.read_bytes(), cache.stat().st_mtime_ns) == written and (reg / "fleet.json").read_bytes() == first
+    m = reg / "models" / "ticket-router" / "stillhouse.yaml"
+    m.write_text(m.read_text().replace("Routes support tickets", "Routes every support ticket"))
+    assert run_cli("fleet", reg).code == 0
+    assert cache.read_bytes() != written[0]
+    assert b"Routes every support ticket" in (reg / "fleet.json").read_bytes()
