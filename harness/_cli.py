@@ -7,6 +7,7 @@ imports nothing heavy: commands that run models import their code inside the com
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -249,6 +250,9 @@ def fleet(registry: Path, check: bool, fmt: str, out: Path | None, now: str | No
     from ._io import atomic_write_text, in_background
 
     click.get_current_context().meta["stillhouse.format"] = fmt
+    # A command that builds 10,000 models' objects and exits: the cyclic collector would walk
+    # them again and again while the outputs are written, for nothing to collect.
+    gc.disable()
     # The summary cache is written from a forked child as soon as the files are summarised,
     # on the core the assessment leaves idle; fleet.json and fleet.md from two more while
     # the table is printed here. A failed write is exit 2, as if it were written here.

@@ -224,10 +224,21 @@ def _manifest_problems(e: EntryFiles) -> list[Problem]:
 
 def _rel(path: str, registry: Path) -> str:
     """``path`` relative to the registry (string work only: no file-system calls)."""
-    p, r = os.path.normpath(path), os.path.normpath(registry)
-    if p.startswith(r + os.sep):
-        return p[len(r) + 1:].replace(os.sep, "/")
-    return p
+    prefix = _prefix(registry)
+    rest = path[len(prefix):]
+    if (not path.startswith(prefix) or not rest or rest.startswith((".", os.sep)) or rest.endswith(os.sep)
+            or os.sep + "." in rest or os.sep * 2 in path):
+        # not a plain path under the registry (the scan's own joins always are): normalise first
+        p, r = os.path.normpath(path), prefix[:-1]
+        if not p.startswith(r + os.sep):
+            return p
+        rest = p[len(r) + 1:]
+    return rest.replace(os.sep, "/")
+
+
+@functools.lru_cache(maxsize=8)
+def _prefix(registry: Path) -> str:
+    return os.path.normpath(registry) + os.sep
 
 
 def _date(v: str | None) -> dt.date | None:
@@ -274,8 +285,8 @@ def _assess(e: EntryFiles, m: dict[str, Any], summaries: dict[str, Any], registr
     verdict: Verdict = report["verdict"] if report else "none"
 
     # first pass, from the latest and the archived reports of this model
-    passes = []
-    for ref in ([e.report] if e.report else []) + e.history:
+    passes = [finished.date()] if finished is not None and verdict == "pass" else []
+    for ref in e.history:
         s, _ = summaries[f"report:{ref.sha256}"]
         if s is not None and s["project"] == name and s["verdict"] == "pass":
             passes.append(parse_when(s["finished_at"]).date())

@@ -469,3 +469,23 @@ def test_the_command_writes_its_cache_only_when_it_changed(tmp_path: Path):
     assert run_cli("fleet", reg).code == 0
     assert cache.read_bytes() != written[0]
     assert b"Routes every support ticket" in (reg / "fleet.json").read_bytes()
+
+
+def test_registry_relative_paths_match_the_normalised_definition():
+    """`_rel` skips `os.path.normpath` for the plain paths the scan builds; on any other path
+    it must give what normalising both sides gives."""
+    import itertools
+    import os
+
+    from harness._fleet import _rel
+
+    def by_definition(path: str, registry: Path) -> str:
+        p, r = os.path.normpath(path), os.path.normpath(registry)
+        return p[len(r) + 1:].replace(os.sep, "/") if p.startswith(r + os.sep) else p
+
+    parts = ["reg", "models", "x", ".", "..", "r.json", "", ".hidden", "x."]
+    for registry in (Path("reg"), Path("/abs/reg"), Path("a/../reg"), Path("../reg"), Path("."), Path("/"), Path("//reg")):
+        for k in range(1, 5):
+            for combo in itertools.product(parts, repeat=k):
+                for path in ("/".join(combo), "/" + "/".join(combo), "//" + "/".join(combo)):
+                    assert _rel(path, registry) == by_definition(path, registry), (path, registry)
