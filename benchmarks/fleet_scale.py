@@ -88,12 +88,14 @@ def main() -> None:
             t0 = time.perf_counter()
             build_registry(reg, n)
             built = time.perf_counter() - t0
+            os.sync()  # the new files reach the disk now, not in the kernel's writeback during a timed run
             out = Path(tmp) / "out"
             cmd = [sys.executable, "-m", "harness", "fleet", str(reg), "--out", str(out)]
             colds = []
             for _ in range(args.runs):  # each one on a registry without its summary cache
                 shutil.rmtree(reg / ".stillhouse", ignore_errors=True)
                 colds.append(_time(cmd))
+            print(f"{n:>6} models, cold runs: {' '.join(f'{c:.2f}' for c in colds)}")
             cold, cold_max = statistics.median(colds), max(colds)
             cold_cpu = statistics.median(CPU[-args.runs:])
             warm = statistics.median(_time(cmd) for _ in range(args.runs))
