@@ -92,3 +92,21 @@ def test_notebook_runs_top_to_bottom(tmp_path: Path):
     assert (proj / "report" / "report.json").is_file()
     assert "every must-level requirement passes" in outputs  # validate, after eval wrote the report
     assert all(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_the_teacher_probe_runs_and_prints_every_hidden_state(tmp_path: Path):
+    """`probe_teacher.py` backs the README's explanation of the agreement shortfall: it must
+    run on a fresh copy (here on 300 transfer messages, not the README's 6,000-24,000)."""
+    import subprocess
+
+    proj = _copy(WE, tmp_path / "we")
+    _assemble_teacher(proj)
+    proc = subprocess.run([sys.executable, str(proj / "probe_teacher.py"), "--rows", "300"], capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [line.split(" | ") for line in proc.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [(r[0].strip("| "), r[1]) for r in rows] == [("embeddings", "token mean")] + [
+        (f"layer {k}", v) for k in range(1, 7) for v in ("[CLS]", "token mean")]
+    agreement = {(r[0].strip("| "), r[1]): float(r[3]) for r in rows}
+    assert all(0.0 <= a <= 1.0 for a in agreement.values())
+    assert agreement[("layer 6", "[CLS]")] > 0.7  # the head's own input: a read-out learns it even from 300
