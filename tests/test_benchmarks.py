@@ -1,0 +1,39 @@
+"""The benchmark scripts still run (on tiny inputs) and print the figures the docs quote.
+
+These are smoke tests, not timed tests: nothing here asserts a duration or a ratio. The
+figures come from running the scripts at full size on a quiet machine (see the docs)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+
+def _run(*args: str, timeout: int = 600) -> str:
+    proc = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "TOKENIZERS_PARALLELISM": "false"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_fleet_benchmark_runs_and_reports_cold_and_warm():
+    out = _run("benchmarks/fleet_scale.py", "--sizes", "30", "--runs", "1")
+    assert re.search(r"30 models .*cold [\d.]+ s .*warm [\d.]+ s", out), out
+    assert "CPU seconds" in out
+
+
+def test_eval_overhead_benchmark_runs_and_reports_every_ratio():
+    out = _run("benchmarks/eval_overhead.py", "--rows", "200", "--repeats", "1")
+    for label in ("ratio (a)/(b)", "ratio (c)/(d)", "fixed cost per run", "with those calls counted"):
+        assert label in out, out
+    diffs = re.findall(r"(teacher|student): report p50 [\d.]+ .*p50 differs by ([+-][\d.]+)%", out)
+    assert [role for role, _ in diffs] == ["teacher", "student"], out
+
+
+def test_validate_benchmark_runs():
+    out = _run("benchmarks/validate_wall.py", "--runs", "2")
+    assert re.search(r"stillhouse validate\s*:\s*[\d.]+ ms", out) and "ratio validate/startup" in out, out
