@@ -519,6 +519,7 @@ _FAST_EXIT = False
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `stillhouse` command."""
+    collecting = gc.isenabled()  # the fleet command switches the collector off for its outputs
     try:
         cli.main(args=argv, prog_name="stillhouse", standalone_mode=True)
     except KeyboardInterrupt:  # pragma: no cover - interactive only
@@ -531,3 +532,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+    finally:  # a caller in this process gets its collector back (the program itself has exited above)
+        if collecting:
+            gc.enable()

@@ -489,3 +489,19 @@ def test_registry_relative_paths_match_the_normalised_definition():
             for combo in itertools.product(parts, repeat=k):
                 for path in ("/".join(combo), "/" + "/".join(combo), "//" + "/".join(combo)):
                     assert _rel(path, registry) == by_definition(path, registry), (path, registry)
+
+
+def test_the_fleet_command_in_process_gives_the_collector_back(tmp_path: Path):
+    """The command switches Python's garbage collector off while it writes its outputs; a
+    caller running it in its own process (argv given) must get the collector back."""
+    import gc
+
+    from harness._cli import main
+
+    reg = tmp_path / "registry"
+    shutil.copytree(DEMO, reg, ignore=shutil.ignore_patterns(".stillhouse", "fleet.*"))
+    assert gc.isenabled()
+    with pytest.raises(SystemExit) as exc:
+        main(["fleet", str(reg), "--out", str(tmp_path / "out")])
+    assert exc.value.code == 0 and gc.isenabled()
+    assert (tmp_path / "out" / "fleet.json").is_file()
