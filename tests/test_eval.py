@@ -337,3 +337,16 @@ def test_generation_mini_example_passes_the_gate(tmp_path):
     report = load_report(dst / "report" / "report.json")
     assert report.gate.verdict == "pass" and report.task == "generation"
     assert run_cli("validate", dst).code == 0
+
+
+def test_classifier_probabilities_are_rounded_exactly_as_python_rounds():
+    """The classification adapter rounds probabilities to 7 decimals with torch, not value by
+    value in Python; for float32 probabilities the two must give the same floats, so cached
+    outputs and reports do not change with the faster path."""
+    import torch
+
+    torch.manual_seed(0)
+    probs = torch.cat([torch.softmax(torch.randn(20000, 25) * scale, -1).flatten() for scale in (0.1, 1, 5, 30)]
+                      + [torch.rand(200000), torch.rand(20000) * 1e-6,
+                         torch.tensor([0.0, 1.0, 0.5, 0.25, 1e-8, 0.12345675, 0.99999995, 5e-8, 1.5e-7])]).float()
+    assert torch.round(probs.double(), decimals=7).tolist() == [round(x, 7) for x in probs.tolist()]
