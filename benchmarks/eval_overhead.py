@@ -147,12 +147,14 @@ def perf_counter_latency(project: Path, role: str, texts: list[str], calls: int,
     from harness._metrics import percentile
 
     folder = project / role
-    tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True,
-                                                               use_safetensors=True).eval()
-    p = load_project(project)
-    adapter = make_adapter(role, getattr(p.manifest, role), settings_of(p.manifest), p.dir)
-    adapter.load()
+    if bare:
+        tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True,
+                                                                   use_safetensors=True).eval()
+    else:
+        p = load_project(project)
+        adapter = make_adapter(role, getattr(p.manifest, role), settings_of(p.manifest), p.dir)
+        adapter.load()
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:

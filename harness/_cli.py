@@ -267,21 +267,18 @@ def fleet(registry: Path, check: bool, fmt: str, out: Path | None, now: str | No
     _FAST_EXIT = True  # everything below closes its files before returning
     target = out or registry
     code = EXIT_FAILED if check and needs_attention(report) else EXIT_OK
-    if fmt == "json":
-        text = report.model_dump_json(indent=2) + "\n"
-        _written(target, lambda: atomic_write_text(target / "fleet.json", text))
-        _written(target, lambda: atomic_write_text(target / "fleet.md", fleet_markdown(report)))
-        for wait in waits:
-            _written(target, wait)
-        click.echo(text, nl=False)
-        sys.exit(code)
-
-    waits.append(in_background(lambda: atomic_write_text(target / "fleet.json", report.model_dump_json(indent=2) + "\n")))
+    text = report.model_dump_json(indent=2) + "\n" if fmt == "json" else None
+    waits.append(in_background(lambda: atomic_write_text(
+        target / "fleet.json", text if text is not None else report.model_dump_json(indent=2) + "\n")))
     waits.append(in_background(lambda: atomic_write_text(target / "fleet.md", fleet_markdown(report))))
-    _print_fleet(report, rows)
+    if text is None:
+        _print_fleet(report, rows)
     for wait in waits:
         _written(target, wait)
-    click.echo(f"Wrote {target / 'fleet.json'} and {target / 'fleet.md'}", err=True)
+    if text is not None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"Wrote {target / 'fleet.json'} and {target / 'fleet.md'}", err=True)
     sys.exit(code)
 
 

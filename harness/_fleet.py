@@ -311,11 +311,11 @@ def _assess(e: EntryFiles, m: dict[str, Any], summaries: dict[str, Any], registr
             notes.append("the latest drift record is about an earlier student; run `stillhouse drift` again")
         else:
             drift = _built(DriftSummary, record_path=_rel(e.drift.path, registry),
-                                 computed_at=parse_when(dsum["computed_at"]),
-                                 window_end=parse_when(dsum["window_end"]) if dsum["window_end"] else None,
-                                 metric=dsum["metric"], baseline=dsum["baseline"], value=dsum["value"],
-                                 drop=dsum["drop"], max_drop=dsum["max_drop"], slice_psi_max=dsum["slice_psi_max"],
-                                 length_psi=dsum["length_psi"], fired=dsum["fired"], reason=dsum["reason"])
+                           computed_at=parse_when(dsum["computed_at"]),
+                           window_end=parse_when(dsum["window_end"]) if dsum["window_end"] else None,
+                           metric=dsum["metric"], baseline=dsum["baseline"], value=dsum["value"],
+                           drop=dsum["drop"], max_drop=dsum["max_drop"], slice_psi_max=dsum["slice_psi_max"],
+                           length_psi=dsum["length_psi"], fired=dsum["fired"], reason=dsum["reason"])
 
     triggers: list[TriggerFired] = []
     orphaned, orphan_reason = False, None

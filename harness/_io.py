@@ -42,8 +42,9 @@ def atomic_write_text(path: Path, text: str) -> Path:
 def in_background(work: Callable[[], object]) -> Callable[[], None]:
     """Run ``work`` in a forked child process and return a function that waits for it.
 
-    For a command line that has two independent outputs to write on a multi-core machine
-    (the fleet writes a 15 MB fleet.json and its cache while it renders fleet.md). The
+    For a command line with independent outputs to write on a multi-core machine (the
+    fleet saves its summary cache while it assesses the models, then writes fleet.json
+    and fleet.md while it prints its table). The
     waiter raises `OSError` with the child's error message if ``work`` failed. Off Linux
     (no fork on Windows; fork is unsafe with macOS system frameworks) or on one core,
     ``work`` runs at once, in this process."""
