@@ -26,7 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,14 @@ class Adapter:
 
     def predict(self, ids: list[str], inputs: list[str]) -> list[Prediction]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def predict_batches(self, ids: list[str], inputs: list[str],
+                        batches: list[list[int]]) -> Iterator[tuple[list[int], list[Prediction]]]:
+        """Outputs for each batch of row positions (indices into ``ids`` and ``inputs``), in
+        turn: what an evaluation pass calls. By default one `predict` per batch; an adapter
+        with per-row work that is cheaper done once for all the batches overrides it."""
+        for rows in batches:
+            yield rows, self.predict([ids[i] for i in rows], [inputs[i] for i in rows])
 
     def parameters(self) -> int | None:
         p = getattr(self.spec, "parameters", None)
@@ -182,8 +190,42 @@ class LocalClassifier(_Local):
         self.labels = labels
 
     def predict(self, ids: list[str], inputs: list[str]) -> list[Prediction]:
-        torch = self._torch
         enc = self.tokenizer(inputs, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
+        return self._classify(enc)
+
+    def predict_batches(self, ids: list[str], inputs: list[str],
+                        batches: list[list[int]]) -> Iterator[tuple[list[int], list[Prediction]]]:
+        """Tokenize every row of ``batches`` in one call, then pad batch by batch: the fast
+        tokenizer's per-call cost and transformers' tensor conversion are paid once, not per
+        batch (half the tokenizing time of `predict` on 32-row batches of short messages).
+        The padded tensors are those `predict` builds (tested)."""
+        rows = [i for batch in batches for i in batch]
+        enc = self.tokenizer([inputs[i] for i in rows], truncation=True, max_length=self.max_length)
+        at = {row: k for k, row in enumerate(rows)}
+        for batch in batches:
+            features = {name: [values[at[i]] for i in batch] for name, values in enc.items()}
+            yield batch, self._classify(self._pad(features))
+
+    def _pad(self, features: dict[str, list[list[int]]]) -> Any:
+        """Token lists to the tensors `tokenizer(..., padding=True, return_tensors="pt")`
+        returns: every list padded to the longest, on the tokenizer's padding side."""
+        tok, torch = self.tokenizer, self._torch
+        pad_values = {"input_ids": tok.pad_token_id, "attention_mask": 0,
+                      "token_type_ids": getattr(tok, "pad_token_type_id", 0)}
+        if any(pad_values.get(name) is None for name in features):
+            # no pad token, or a model input we do not know how to pad: transformers decides
+            return tok.pad(features, padding=True, return_tensors="pt")
+        width = max(len(ids) for ids in features["input_ids"])
+        left = tok.padding_side == "left"
+        out = {}
+        for name, seqs in features.items():
+            v = pad_values[name]
+            out[name] = torch.tensor([[v] * (width - len(x)) + x if left else x + [v] * (width - len(x)) for x in seqs],
+                                     dtype=torch.long)
+        return out
+
+    def _classify(self, enc: Any) -> list[Prediction]:
+        torch = self._torch
         enc = {k: v.to(self.device) for k, v in enc.items()}
         with torch.inference_mode():
             logits = self.model(**enc).logits                     # (batch, labels)

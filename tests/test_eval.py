@@ -151,6 +151,46 @@ def test_eval_set_formats_read_with_datasets(tmp_path, fmt):
     report = harness.evaluate(project)
     assert report.slices[0].n == 20 and report.slices[0].teacher_accuracy.value == 1.0
     assert report.slices[1].n == sum(r["channel"] == "email" for r in rows)
+    # the second read comes from the Arrow copy in the cache, and gives the same rows
+    from harness._data import read_table
+
+    cache = next((project / ".stillhouse" / "cache" / "eval-sets").iterdir())
+    assert read_table(project / rel, cache) == read_table(project / rel)
+    assert fmt == "csv" or read_table(project / rel, cache) == ds.to_list()  # CSV has no types to keep
+    again = harness.evaluate(project)
+    assert [x.model_dump() for x in again.slices] == [x.model_dump() for x in report.slices]
+
+
+def test_eval_set_is_read_once_then_from_its_sealed_arrow_copy(tmp_path, monkeypatch):
+    import datasets
+
+    from harness._errors import ManifestError
+
+    project = classification_project(tmp_path / "p", teacher="recorded", n=20)
+    first = harness.evaluate(project)
+    cache = next((project / ".stillhouse" / "cache" / "eval-sets").iterdir())
+    assert cache.name == f"eval-{first.provenance.eval_set_sha256[:40]}" and (cache / ".sha256").is_file()
+    real = datasets.load_dataset
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the eval set was parsed again")
+
+    monkeypatch.setattr(datasets, "load_dataset", refuse)
+    assert harness.evaluate(project).slices[0].n == 20  # from the copy: not parsed
+    with pytest.raises(ManifestError, match="parsed again"):
+        harness.evaluate(project, use_cache=False)  # --no-cache reads the file itself
+    # a copy changed by one byte is not used, and is replaced
+    arrow = next(cache.glob("*.arrow"))
+    data = bytearray(arrow.read_bytes())
+    data[-20] ^= 1
+    arrow.write_bytes(bytes(data))
+    with pytest.raises(ManifestError, match="parsed again"):
+        harness.evaluate(project)
+    monkeypatch.setattr(datasets, "load_dataset", real)
+    assert harness.evaluate(project).slices[0].n == 20
+    monkeypatch.setattr(datasets, "load_dataset", refuse)
+    assert harness.evaluate(project).slices[0].n == 20  # resealed
+    assert not list(cache.parent.glob(".*.tmp"))
 
 
 def test_callable_teacher_and_counting_cache(tmp_path):
@@ -350,3 +390,90 @@ def test_classifier_probabilities_are_rounded_exactly_as_python_rounds():
                       + [torch.rand(200000), torch.rand(20000) * 1e-6,
                          torch.tensor([0.0, 1.0, 0.5, 0.25, 1e-8, 0.12345675, 0.99999995, 5e-8, 1.5e-7])]).float()
     assert torch.round(probs.double(), decimals=7).tolist() == [round(x, 7) for x in probs.tolist()]
+
+
+def _varied_rows(n: int, seed: int = 3) -> list[dict[str, object]]:
+    """Rows from one word to past the models' 32-token limit, so batches need padding and
+    the longest need truncating."""
+    import random
+
+    from ._projects import FILLER, LABELS, WORDS
+
+    rng = random.Random(seed)
+    rows = []
+    for k in range(n):
+        label = LABELS[k % 2]
+        words = [rng.choice(FILLER) for _ in range(rng.choice([0, 1, 3, 8, 20, 40]))] + [rng.choice(WORDS[label])]
+        rng.shuffle(words)
+        rows.append({"id": f"v-{k:04d}", "text": " ".join(words), "label": label, "channel": "email"})
+    return rows
+
+
+def test_batched_pass_pads_as_transformers_does_and_matches_predict(tmp_path):
+    """`LocalClassifier.predict_batches` tokenizes a chunk once and pads each batch itself:
+    the tensors must be those the tokenizer's own padding builds (both padding sides, with
+    truncation), and the outputs those `predict` gives batch by batch."""
+    import torch
+
+    from harness import load_project
+    from harness._adapters import make_adapter
+    from harness._eval import batch_order, settings_of
+
+    project = classification_project(tmp_path / "p", teacher="local", n=8)
+    p = load_project(project)
+    adapter = make_adapter("teacher", p.manifest.teacher, settings_of(p.manifest), p.dir)
+    adapter.load()
+    rows = _varied_rows(70)
+    ids, texts = [r["id"] for r in rows], [r["text"] for r in rows]
+    order = batch_order(texts, 0, len(texts))
+    assert [len(texts[i]) for i in order] == sorted(len(t) for t in texts)
+    batches = [order[b:b + 16] for b in range(0, len(order), 16)] + [[5, 0, 69]]  # any positions, any size
+    tok = adapter.tokenizer
+    for side, names in (("right", None), ("left", None), ("right", ["input_ids", "token_type_ids", "attention_mask"])):
+        tok.padding_side = side
+        if names:  # as BERT's own tokenizers return them
+            tok.model_input_names = names
+            assert "token_type_ids" in tok(["a"])
+        for batch in batches:
+            want = tok([texts[i] for i in batch], padding=True, truncation=True, max_length=adapter.max_length,
+                       return_tensors="pt")
+            enc = tok([texts[i] for i in batch], truncation=True, max_length=adapter.max_length)
+            got = adapter._pad(dict(enc))
+            assert set(got) == set(want) and all(torch.equal(got[k], want[k]) for k in want), (side, batch)
+            assert max(len(x) for x in enc["input_ids"]) <= adapter.max_length
+        # an input transformers knows how to pad and we do not: handed to `tokenizer.pad`
+        enc = tok([texts[i] for i in batches[0]], truncation=True, max_length=adapter.max_length,
+                  return_special_tokens_mask=True)
+        got = adapter._pad(dict(enc))
+        want = tok.pad(dict(enc), padding=True, return_tensors="pt")
+        assert all(torch.equal(got[k], want[k]) for k in want)
+    tok.padding_side = "right"
+    seen = list(adapter.predict_batches(ids, texts, batches))
+    assert [b for b, _ in seen] == batches
+    for batch, preds in seen:
+        assert preds == adapter.predict([ids[i] for i in batch], [texts[i] for i in batch])
+
+
+def test_batches_by_length_keep_every_output_on_its_row(tmp_path):
+    """Batches are formed by length within each checkpoint chunk, yet every cached output
+    and every figure belongs to its own row: compared with the model called row by row."""
+    from harness import load_project
+    from harness._adapters import make_adapter
+    from harness._eval import settings_of
+
+    project = classification_project(tmp_path / "p", teacher="local", n=8)
+    rows = _varied_rows(90)
+    write_jsonl(project / "data" / "eval.jsonl", rows)
+    manifest(project, {"kind": "local", "path": "teacher/"}, {"kind": "local", "path": "student/"}, rows=len(rows))
+    report = harness.evaluate(project, checkpoint_rows=40, batch_size=8, latency_calls=3)
+    cached = json.loads(next((project / ".stillhouse" / "cache").glob("teacher-*/outputs.json")).read_text())
+    p = load_project(project)
+    adapter = make_adapter("teacher", p.manifest.teacher, settings_of(p.manifest), p.dir)
+    adapter.load()
+    alone = [adapter.predict([r["id"]], [r["text"]])[0] for r in rows]
+    assert len(cached["outputs"]) == len(rows)
+    for row, out, one in zip(rows, cached["outputs"], alone):
+        assert out["output"] == one.output, row["id"]
+        assert max(abs(a - b) for a, b in zip(out["probs"], one.probs)) < 1e-5, row["id"]
+    assert len({tuple(o["probs"]) for o in cached["outputs"]}) > 10  # rows differ, so a shuffle would show
+    assert report.slices[0].n == len(rows)

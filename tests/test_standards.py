@@ -145,6 +145,19 @@ def test_slice_rules():
     assert sel(text_length={"max_words": 3}) == [True, False]
     assert sel(matches=r"\bsix$") == [False, True]
     assert sel(all_of=[{"column": "domain", "equals": "tech"}, {"text_length": {"min_words": 6}}]) == [False, True]
+    assert sel(text_length={"min_chars": 6}) == [False, True]
+    assert sel(text_length={"max_chars": 5, "max_words": 1}) == [False, False]
+    assert sel(column="missing", text_length={"max_chars": 0}) == [True, True]  # a missing value is ""
+    assert sel(column="missing", matches="^$") == [True, True]
+    assert sel(column="missing", range={"min": 0}) == [False, False]
+    assert sel(column="score", equals=2) == [False, True]
+    rules = [SliceRule(column="domain", one_of=["billing"]), SliceRule(text_length={"min_words": 4, "max_chars": 40}),
+             SliceRule(all_of=[{"matches": "o"}, {"column": "score", "range": {"min": 0.1, "max": 3}}])]
+    slices = [type("S", (), {"name": f"s{k}", "rule": r})() for k, r in enumerate(rules)]
+    masks = standards.slice_masks(slices, rows, "text")
+    assert masks == {"all": [True, True], **{f"s{k}": [standards.matches(r, row, "text") for row in rows]
+                                            for k, r in enumerate(rules)}}
+    assert masks["s0"] == [True, False] and masks["s1"] == [False, True] and masks["s2"] == [False, True]
     with pytest.raises(ValidationError, match="exactly one"):
         SliceRule(column="domain", equals="x", one_of=["y"])
     with pytest.raises(ValidationError, match="regular expression"):
