@@ -16,6 +16,8 @@ Everything runs on --threads torch threads (default 1): on a shared machine a
 multi-threaded run waits on descheduled threads and its times swing by several x.
 
 and prints the medians with the ratios (a)/(b) and (c)/(d). Targets: both ≤ 1.10.
+It then splits the harness's time into its batched passes (adapter time, from the
+report's throughput), the batch-size-1 latency calls and everything else.
 It then times the teacher and the student at batch size 1 with an independent
 `time.perf_counter` loop on the same thread count, right after a report's own
 measurement, five times, and compares the p50 and p95 with the report's (target: within
