@@ -110,3 +110,11 @@ def test_the_teacher_probe_runs_and_prints_every_hidden_state(tmp_path: Path):
     agreement = {(r[0].strip("| "), r[1]): float(r[3]) for r in rows}
     assert all(0.0 <= a <= 1.0 for a in agreement.values())
     assert agreement[("layer 6", "[CLS]")] > 0.7  # the head's own input: a read-out learns it even from 300
+    import re
+
+    m = re.search(r"teacher on (\d+) typo'd dev messages: (\d+) mistakes, (\d+) distinct wrong intents, "
+                  r"(\d+) distinct \(gold, answer\) pairs", proc.stdout)
+    assert m, proc.stdout[:2000]
+    typo, wrong, intents, pairs = map(int, m.groups())
+    dev = [json.loads(x) for x in (proj / "data" / "dev.jsonl").read_text().splitlines()]
+    assert typo == sum(r["has_typo"] for r in dev) and 0 < wrong < typo and intents <= pairs <= wrong

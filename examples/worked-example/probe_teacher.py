@@ -78,6 +78,30 @@ def read_out(x, soft, x_dev):  # noqa: ANN001, ANN201
         return w((x_dev - mu) / sd).argmax(-1)
 
 
+def mistakes(dev: list[dict], logits, id2label: dict) -> str:  # noqa: ANN001
+    """What the teacher's mistakes on typo'd dev messages look like: how many there are, how
+    scattered they are over intents, and how sure the teacher is of them. A systematic
+    mistake (always the same wrong intent) could be learnt by a student; scattered,
+    confident ones come from how the teacher reads each misspelt word."""
+    import statistics
+
+    probs = logits.softmax(-1)
+    answer = [id2label[int(k)] for k in probs.argmax(-1)]
+    top = probs.max(-1).values.tolist()
+    typo = [k for k, r in enumerate(dev) if r["has_typo"]]
+    wrong = [k for k in typo if answer[k] != dev[k]["label"]]
+    right = [k for k in typo if answer[k] == dev[k]["label"]]
+    if not wrong:
+        return f"teacher on {len(typo)} typo'd dev messages: no mistakes"
+    answers = {answer[k] for k in wrong}
+    pairs = {(dev[k]["label"], answer[k]) for k in wrong}
+    return (f"teacher on {len(typo)} typo'd dev messages: {len(wrong)} mistakes, {len(answers)} distinct wrong "
+            f"intents, {len(pairs)} distinct (gold, answer) pairs; median top probability "
+            f"{statistics.median(top[k] for k in wrong):.2f} when wrong ("
+            f"{sum(top[k] >= 0.9 for k in wrong) / len(wrong):.0%} at 0.9 or more), "
+            f"{statistics.median(top[k] for k in right) if right else float('nan'):.3f} when right")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, nargs="+", default=[1500, 3000, 6000],
@@ -101,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"teacher on {len(train)} transfer and {len(dev)} dev messages: {time.perf_counter() - t0:.0f} s")
     target = d_logits.argmax(-1)
     typo = torch.tensor([bool(r["has_typo"]) for r in dev])
+    print(mistakes(dev, d_logits, teacher.config.id2label))
     print("| hidden state | vector | transfer rows | dev agreement | with typos | without |")
     print("| --- | --- | --- | --- | --- | --- |")
     for layer in range(cls.shape[0]):
