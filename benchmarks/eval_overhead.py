@@ -1,10 +1,13 @@
 """Overhead of `harness.evaluate` against a bare batched torch loop, in one process.
 
     .venv/bin/python benchmarks/eval_overhead.py [--rows 10000] [--repeats 3] [--batch-size 32]
+    .venv/bin/python benchmarks/eval_overhead.py --project examples/worked-example   # a real pair
 
 Builds a temporary project with a small local transformer pair (a 4-layer BERT teacher and
 a 1-layer BERT student, built from configs and saved as safetensors) and an eval set of
-ROWS rows. Then, on the same models, eval set and batch size, after one warm-up round,
+ROWS rows; or, with --project, copies a classification project whose teacher and student
+are local models (the worked example: all-MiniLM-L6-v2 and its 1M-parameter student) and
+uses its eval set. Then, on the same models, eval set and batch size, after one warm-up round,
 alternating REPEATS times:
 
   (a) harness.evaluate(project, use_cache=False): everything the report needs, teacher run fresh
@@ -96,27 +99,54 @@ def build_project(root: Path, rows: int) -> Path:
     return root
 
 
-def bare_loop(folders: list[Path], texts: list[str], batch_size: int) -> list[list[str]]:
+def bare_loop(folders: list[Path], texts: list[str], batch_size: int, limits: dict[Path, int]) -> list[list[str]]:
     """What someone would write by hand: load, tokenize per batch, forward, softmax, argmax."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     answers = []
     for folder in folders:
+        max_length = limits[folder]
         tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
         model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True,
                                                                    use_safetensors=True).eval()
         out: list[str] = []
         for i in range(0, len(texts), batch_size):
-            enc = tok(texts[i:i + batch_size], padding=True, truncation=True, max_length=32, return_tensors="pt")
+            enc = tok(texts[i:i + batch_size], padding=True, truncation=True, max_length=max_length,
+                      return_tensors="pt")
             with torch.inference_mode():
                 probs = torch.softmax(model(**enc).logits.float(), dim=-1)
-            out += [LABELS[j] for j in probs.argmax(-1).tolist()]
+            out += [model.config.id2label[j] for j in probs.argmax(-1).tolist()]
         answers.append(out)
     return answers
 
 
-def bare_latency_seconds(folder: Path, texts: list[str], calls: int) -> float:
+def copy_project(src: Path, dst: Path) -> Path:
+    """A copy of ``src`` without its caches and report; its models must be `teacher/` and
+    `student/` folders, as the bare loop loads them from there."""
+    import shutil
+
+    import yaml
+
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".stillhouse", "report", "__pycache__"))
+    m = yaml.safe_load((dst / "stillhouse.yaml").read_text())
+    for role in ("teacher", "student"):
+        if m[role].get("kind") != "local" or m[role]["path"].strip("/") != role:
+            raise SystemExit(f"--project: {role} must be a local model in {role}/")
+        if not (dst / role).is_dir():
+            raise SystemExit(f"--project: {src / role} is missing (for the worked example: make example)")
+    return dst
+
+
+def eval_texts(project: Path) -> list[str]:
+    """The eval set's inputs, as the harness reads them."""
+    from harness import load_project
+    from harness._data import load_eval_set
+
+    return load_eval_set(load_project(project), use_cache=False).inputs
+
+
+def bare_latency_seconds(folder: Path, texts: list[str], calls: int, max_length: int = 32) -> float:
     """Seconds a hand-written batch-size-1 latency loop takes (3 warm-ups + ``calls`` calls,
     the harness's protocol), model already loaded: the model work the report's latency
     figures cost, whoever measures them."""
@@ -128,14 +158,30 @@ def bare_latency_seconds(folder: Path, texts: list[str], calls: int) -> float:
                                                                use_safetensors=True).eval()
     t0 = time.perf_counter()
     for k in range(3 + calls):
-        enc = tok([texts[k % len(texts)]], padding=True, truncation=True, max_length=32, return_tensors="pt")
+        enc = tok([texts[k % len(texts)]], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
         with torch.inference_mode():
             torch.softmax(model(**enc).logits.float(), dim=-1).argmax(-1).tolist()
     return time.perf_counter() - t0
 
 
+def token_limits(project: Path) -> dict[Path, int]:
+    """The token limit the harness applies to each local model of ``project`` (the manifest's
+    `distillation.max_length`, else the model's own), so the bare loop truncates alike."""
+    from harness import load_project
+    from harness._adapters import make_adapter
+    from harness._eval import settings_of
+
+    p = load_project(project)
+    out = {}
+    for role in ("teacher", "student"):
+        adapter = make_adapter(role, getattr(p.manifest, role), settings_of(p.manifest), p.dir)
+        adapter.load()
+        out[project / role] = adapter.max_length
+    return out
+
+
 def perf_counter_latency(project: Path, role: str, texts: list[str], calls: int, threads: int,
-                         bare: bool) -> tuple[float, float]:
+                         bare: bool, max_length: int = 32) -> tuple[float, float]:
     """p50 and p95 in ms of `calls` batch-size-1 calls after 3 warm-ups, timed by this loop.
 
     bare=False times the harness's own adapter call (checks the harness's timing);
@@ -164,7 +210,7 @@ def perf_counter_latency(project: Path, role: str, texts: list[str], calls: int,
             if not bare:
                 adapter.predict(["x"], [text])
                 return
-            enc = tok([text], padding=True, truncation=True, max_length=32, return_tensors="pt")
+            enc = tok([text], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
             with torch.inference_mode():
                 torch.softmax(model(**enc).logits.float(), dim=-1).argmax(-1).tolist()
 
@@ -187,6 +233,9 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads for everything (1: stable timings on a shared machine)")
+    ap.add_argument("--project", type=Path, default=None,
+                    help="a classification project with local teacher/ and student/ folders to use instead "
+                         "of the generated pair (e.g. examples/worked-example, after `make example`)")
     args = ap.parse_args()
 
     import torch
@@ -196,10 +245,15 @@ def main() -> None:
     import harness
 
     with tempfile.TemporaryDirectory(prefix="stillhouse-bench-") as tmp:
-        project = build_project(Path(tmp) / "project", args.rows)
-        texts = [json.loads(x)["text"] for x in (project / "data" / "eval.jsonl").read_text().splitlines()]
+        if args.project is None:
+            project = build_project(Path(tmp) / "project", args.rows)
+        else:
+            project = copy_project(args.project, Path(tmp) / "project")
+        texts = eval_texts(project)
+        args.rows = len(texts)
         out = Path(tmp) / "out"
         folders = [project / "teacher", project / "student"]
+        limits = token_limits(project)
 
         def timed(fn):  # noqa: ANN001, ANN202
             t0 = time.perf_counter()
@@ -210,10 +264,10 @@ def main() -> None:
         for rep in range(args.repeats + 1):  # round 0 warms up imports and caches
             ta, rep_a = timed(lambda: harness.evaluate(project, use_cache=False, out_dir=out,
                                                        batch_size=args.batch_size, latency_threads=args.threads))
-            tb, bare = timed(lambda: bare_loop(folders, texts, args.batch_size))
+            tb, bare = timed(lambda: bare_loop(folders, texts, args.batch_size, limits))
             tc, rep_c = timed(lambda: harness.evaluate(project, out_dir=out, batch_size=args.batch_size,
                                                        latency_threads=args.threads))
-            td, _ = timed(lambda: bare_loop(folders[1:], texts, args.batch_size))
+            td, _ = timed(lambda: bare_loop(folders[1:], texts, args.batch_size, limits))
             assert rep_c.teacher.from_cache and not rep_a.teacher.from_cache
             if rep:
                 for k, v in zip("abcd", (ta, tb, tc, td)):
@@ -237,8 +291,8 @@ def main() -> None:
         print(f"agreement: harness {agree:.4f}, bare loop {bare_agree:.4f}")
         # What the overhead is made of: the report's batch-size-1 latency figures need
         # 3 + `calls` single-example calls per model, model work a bare batched loop skips.
-        lat_t = bare_latency_seconds(project / "teacher", texts, rep_a.teacher.latency.calls)
-        lat_s = bare_latency_seconds(project / "student", texts, rep_a.student.latency.calls)
+        lat_t = bare_latency_seconds(project / "teacher", texts, rep_a.teacher.latency.calls, limits[folders[0]])
+        lat_s = bare_latency_seconds(project / "student", texts, rep_a.student.latency.calls, limits[folders[1]])
         print()
         print(f"fixed cost per run: (a)-(b) {med['a'] - med['b']:.2f} s, (c)-(d) {med['c'] - med['d']:.2f} s; of which "
               f"batch-size-1 latency calls, timed bare: teacher {lat_t:.2f} s, student {lat_s:.2f} s")
@@ -260,8 +314,8 @@ def main() -> None:
         # machine the speed drifts over minutes, so each report is compared with a loop run
         # right after it (a small project with the same models: the protocol does not depend
         # on the eval set's size), five times, and the medians are compared.
-        small = build_project(Path(tmp) / "latency", 500)
-        small_texts = [json.loads(x)["text"] for x in (small / "data" / "eval.jsonl").read_text().splitlines()]
+        small = build_project(Path(tmp) / "latency", 500) if args.project is None else project
+        small_texts = eval_texts(small)
         pairs: dict[str, list[tuple[float, float, float, float, float]]] = {"teacher": [], "student": []}
         for _ in range(5):
             rep = harness.evaluate(small, use_cache=False, out_dir=Path(tmp) / "latency-out",
@@ -269,8 +323,10 @@ def main() -> None:
             for role in ("teacher", "student"):
                 lat = getattr(rep, role).latency
                 threads = lat.threads or torch.get_num_threads()
-                p50, p95 = perf_counter_latency(small, role, small_texts, lat.calls, threads, bare=False)
-                b50, _ = perf_counter_latency(small, role, small_texts, lat.calls, threads, bare=True)
+                p50, p95 = perf_counter_latency(small, role, small_texts, lat.calls, threads, bare=False,
+                                                max_length=limits[project / role])
+                b50, _ = perf_counter_latency(small, role, small_texts, lat.calls, threads, bare=True,
+                                              max_length=limits[project / role])
                 pairs[role].append((lat.p50_ms, p50, lat.p95_ms, p95, b50))
         print()
         print("latency at batch size 1, report vs an independent perf_counter loop run right after it "

@@ -34,6 +34,20 @@ def test_eval_overhead_benchmark_runs_and_reports_every_ratio():
     assert [role for role, _ in diffs] == ["teacher", "student"], out
 
 
+def test_eval_overhead_benchmark_runs_on_an_existing_project(tmp_path):
+    """`--project` times a real pair (the worked example in the docs); here a tiny project
+    with local teacher and student, which the script copies and leaves untouched."""
+    from ._projects import classification_project
+
+    project = classification_project(tmp_path / "p", teacher="local", n=60)
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    out = _run("benchmarks/eval_overhead.py", "--project", str(project), "--repeats", "1")
+    assert "60 rows" in out and "ratio (a)/(b)" in out and "ratio (c)/(d)" in out, out
+    harness_agree, bare_agree = map(float, re.search(r"agreement: harness ([\d.]+), bare loop ([\d.]+)", out).groups())
+    assert harness_agree == bare_agree, out  # the same answers, whoever runs the models
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
+
+
 def test_validate_benchmark_runs():
     out = _run("benchmarks/validate_wall.py", "--runs", "2")
     assert re.search(r"stillhouse validate\s*:\s*[\d.]+ ms", out) and "ratio validate/startup" in out, out
