@@ -73,8 +73,8 @@ def read_table(path: Path, cache_dir: Path | None = None, *, use_cache: bool = T
     if cache_dir is not None and use_cache and _intact(cache_dir):
         try:
             return datasets.load_from_disk(str(cache_dir), keep_in_memory=True).to_list()  # type: ignore[no-any-return,union-attr]
-        except Exception:  # noqa: BLE001 - a damaged cache is only a slower read
-            pass
+        except Exception:  # noqa: BLE001 - e.g. written by another datasets version: read the file, rewrite it
+            shutil.rmtree(cache_dir, ignore_errors=True)
     try:
         if path.is_dir():
             ds = datasets.load_from_disk(str(path), keep_in_memory=True)
@@ -113,7 +113,7 @@ def _intact(cache_dir: Path) -> bool:
 
 def _keep(ds: Any, cache_dir: Path) -> None:
     """Save ``ds`` as ``cache_dir``, whole or not at all: written beside it, sealed with
-    its hash, then renamed. When two runs race, the last rename wins; both copies are equal."""
+    its hash, then renamed. When two runs race, the first whole copy stays; both are equal."""
     if _intact(cache_dir):
         return
     tmp = cache_dir.with_name(f".{cache_dir.name}.{os.getpid()}.tmp")
@@ -122,10 +122,11 @@ def _keep(ds: Any, cache_dir: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
         ds.save_to_disk(str(tmp))
         (tmp / _CACHE_SEAL).write_text(artifact_sha256(tmp) + "\n")
-        if cache_dir.exists():
-            shutil.rmtree(cache_dir, ignore_errors=True)
+        if _intact(cache_dir):  # another run installed it meanwhile: keep theirs (it may be read now)
+            return
+        shutil.rmtree(cache_dir, ignore_errors=True)
         os.rename(tmp, cache_dir)
-    except OSError:  # read-only project, a full disk, or another run's rename won: no cache
+    except Exception:  # noqa: BLE001 - read-only project, full disk, a lost race: the run goes on uncached
         pass
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

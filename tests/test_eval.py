@@ -477,3 +477,38 @@ def test_batches_by_length_keep_every_output_on_its_row(tmp_path):
         assert max(abs(a - b) for a, b in zip(out["probs"], one.probs)) < 1e-5, row["id"]
     assert len({tuple(o["probs"]) for o in cached["outputs"]}) > 10  # rows differ, so a shuffle would show
     assert report.slices[0].n == len(rows)
+
+
+def test_an_unloadable_eval_set_copy_is_replaced_and_a_read_only_cache_is_no_error(tmp_path, monkeypatch):
+    """A sealed copy that `datasets` cannot load (say, written by another version) is read
+    from the file once and rewritten; a cache that cannot be written costs only speed."""
+    import datasets
+
+    project = classification_project(tmp_path / "p", teacher="recorded", n=20)
+    first = harness.evaluate(project)
+    cache = next((project / ".stillhouse" / "cache" / "eval-sets").iterdir())
+    real = datasets.load_from_disk
+
+    def broken(path, *a, **k):
+        if str(path) == str(cache):
+            raise ValueError("written by another version")
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(datasets, "load_from_disk", broken)
+    (cache / ".old-copy").write_text("")  # hidden: outside the seal's hash
+    again = harness.evaluate(project)
+    assert [x.model_dump() for x in again.slices] == [x.model_dump() for x in first.slices]
+    monkeypatch.setattr(datasets, "load_from_disk", real)
+    from harness._data import _intact
+
+    assert _intact(cache) and not (cache / ".old-copy").exists()  # rewritten whole
+
+    def no_space(self, *a, **k):
+        raise OSError(28, "No space left on device")
+
+    import shutil
+
+    shutil.rmtree(cache)
+    monkeypatch.setattr(datasets.Dataset, "save_to_disk", no_space)
+    assert harness.evaluate(project).slices[0].n == 20
+    assert not cache.exists() and not list(cache.parent.glob(".*.tmp"))
