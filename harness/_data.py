@@ -70,11 +70,13 @@ def read_table(path: Path, cache_dir: Path | None = None, *, use_cache: bool = T
     import datasets
 
     datasets.disable_progress_bars()
-    if cache_dir is not None and use_cache and _intact(cache_dir):
+    copy_intact = cache_dir is not None and _intact(cache_dir)
+    if cache_dir is not None and copy_intact and use_cache:
         try:
             return datasets.load_from_disk(str(cache_dir), keep_in_memory=True).to_list()  # type: ignore[no-any-return,union-attr]
         except Exception:  # noqa: BLE001 - e.g. written by another datasets version: read the file, rewrite it
             shutil.rmtree(cache_dir, ignore_errors=True)
+            copy_intact = False
     try:
         if path.is_dir():
             ds = datasets.load_from_disk(str(path), keep_in_memory=True)
@@ -94,7 +96,7 @@ def read_table(path: Path, cache_dir: Path | None = None, *, use_cache: bool = T
         raise
     except Exception as exc:  # datasets raises many types for a malformed file
         raise ValueError(f"a readable data file; datasets says: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    if cache_dir is not None:
+    if cache_dir is not None and not copy_intact:
         _keep(ds, cache_dir)
     return ds.to_list()  # type: ignore[no-any-return]
 
@@ -114,8 +116,6 @@ def _intact(cache_dir: Path) -> bool:
 def _keep(ds: Any, cache_dir: Path) -> None:
     """Save ``ds`` as ``cache_dir``, whole or not at all: written beside it, sealed with
     its hash, then renamed. When two runs race, the first whole copy stays; both are equal."""
-    if _intact(cache_dir):
-        return
     tmp = cache_dir.with_name(f".{cache_dir.name}.{os.getpid()}.tmp")
     try:
         cache_dir.parent.mkdir(parents=True, exist_ok=True)
