@@ -208,22 +208,7 @@ class LocalClassifier(_Local):
             start = end
 
     def _pad(self, features: dict[str, list[list[int]]]) -> Any:
-        """Token lists to the tensors `tokenizer(..., padding=True, return_tensors="pt")`
-        returns: every list padded to the longest, on the tokenizer's padding side."""
-        tok, torch = self.tokenizer, self._torch
-        pad_values = {"input_ids": tok.pad_token_id, "attention_mask": 0,
-                      "token_type_ids": getattr(tok, "pad_token_type_id", 0)}
-        if any(pad_values.get(name) is None for name in features):
-            # no pad token, or a model input we do not know how to pad: transformers decides
-            return tok.pad(features, padding=True, return_tensors="pt")
-        width = max(len(ids) for ids in features["input_ids"])
-        left = tok.padding_side == "left"
-        out = {}
-        for name, seqs in features.items():
-            v = pad_values[name]
-            out[name] = torch.tensor([[v] * (width - len(x)) + x if left else x + [v] * (width - len(x)) for x in seqs],
-                                     dtype=torch.long)
-        return out
+        return pad_batch(self.tokenizer, features)
 
     def _classify(self, enc: Any) -> list[Prediction]:
         torch = self._torch
@@ -514,3 +499,24 @@ def make_adapter(role: str, spec: Any, settings: Settings, project_dir: Path) ->
 
 __all__ = ["Adapter", "CallableAdapter", "EndpointAdapter", "LocalClassifier", "LocalGenerator", "Prediction",
            "RecordedAdapter", "Settings", "make_adapter", "torch_device"]
+
+
+def pad_batch(tok: Any, features: dict[str, list[list[int]]]) -> Any:
+    """Token lists to the tensors `tokenizer(..., padding=True, return_tensors="pt")`
+    returns: every list padded to the longest, on the tokenizer's padding side. Tokenizing
+    a whole set once and padding each batch with this is what makes batches cheap."""
+    import torch
+
+    pad_values = {"input_ids": tok.pad_token_id, "attention_mask": 0,
+                  "token_type_ids": getattr(tok, "pad_token_type_id", 0)}
+    if any(pad_values.get(name) is None for name in features):
+        # no pad token, or a model input we do not know how to pad: transformers decides
+        return tok.pad(features, padding=True, return_tensors="pt")
+    width = max(len(ids) for ids in features["input_ids"])
+    left = tok.padding_side == "left"
+    out = {}
+    for name, seqs in features.items():
+        v = pad_values[name]
+        out[name] = torch.tensor([[v] * (width - len(x)) + x if left else x + [v] * (width - len(x)) for x in seqs],
+                                 dtype=torch.long)
+    return out

@@ -11,7 +11,9 @@ The whole recipe, in the order `distill` runs it:
 4. Build the student: a new BERT-style encoder (`distillation.student`) on the teacher's
    tokenizer, optionally pruned to the word pieces the training inputs use; or the
    architecture already in the student folder, re-initialised from the seed.
-5. Train, loss written out below. Seeded; deterministic on CPU for a given machine.
+5. Train, loss written out below. Seeded; deterministic on CPU for a given machine. Each
+   epoch shuffles the rows and batches rows of similar token length together (within
+   groups of 50 batches' worth), so batches carry little padding.
 6. Save the student (safetensors) and the training record, each atomically.
 
 The loss on a batch of B examples over C labels, temperature T::
@@ -41,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._adapters import pad_batch
 from ._errors import AdapterError, InputError, IntegrityError
 from ._io import atomic_write_bytes, atomic_write_text
 from ._manifest import Project, load_project
@@ -336,7 +339,9 @@ def teacher_logits(project: Project, texts: list[str], ids: list[str], train_sha
     actual = artifact_sha256(tdir)
     if actual != t.sha256.lower():
         raise IntegrityError(t.path, "teacher.sha256", t.sha256, actual, requirement="TEACH-002")
-    key = hashlib.sha256(json.dumps([model_pin(t), train_sha256, max_length, labels]).encode()).hexdigest()
+    # "by-length": the batches below; the same teacher gives the same logits in any order up
+    # to the last bits, but a cached file should come from one known way of computing them.
+    key = hashlib.sha256(json.dumps([model_pin(t), train_sha256, max_length, labels, "by-length"]).encode()).hexdigest()
     cache = project.dir / CACHE_DIR / f"distill-teacher-{key[:32]}.safetensors"
     from safetensors.torch import load_file, save
 
@@ -349,12 +354,16 @@ def teacher_logits(project: Project, texts: list[str], ids: list[str], train_sha
     tok = AutoTokenizer.from_pretrained(tdir)
     model = AutoModelForSequenceClassification.from_pretrained(
         tdir, use_safetensors=True, trust_remote_code=bool(getattr(t, "trust_remote_code", False))).eval()
+    enc = tok(texts, truncation=True, max_length=max_length)                 # token lists, no padding
+    order = sorted(range(len(texts)), key=lambda i: len(enc["input_ids"][i]))  # similar lengths share a batch
     out = []
     with torch.inference_mode():
         for s in range(0, len(texts), 64):
-            batch = tok(texts[s:s + 64], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+            rows = order[s:s + 64]
+            batch = pad_batch(tok, {name: [values[i] for i in rows] for name, values in enc.items()})
             out.append(model(**batch).logits.float())                                   # (b, C)
-    logits = torch.cat(out)                                                              # (N, C)
+    logits = torch.empty_like(torch.cat(out))                                            # (N, C)
+    logits[torch.tensor(order)] = torch.cat(out)                                         # back to row order
     if logits.shape[1] != len(labels):
         raise AdapterError(f"{t.path}: the teacher answers with {logits.shape[1]} logits; the manifest has "
                            f"{len(labels)} labels")
@@ -413,6 +422,30 @@ def _build_student(project: Project, plan: dict[str, Any], texts: list[str], wor
     return model, tokenizer, relation
 
 
+#: Batches are formed within groups of this many batches' worth of shuffled rows.
+GROUP_BATCHES = 50
+
+
+def length_grouped_batches(lengths: list[int], batch_size: int, generator: Any) -> list[list[int]]:
+    """One epoch's batches of row indices: rows shuffled, cut into groups of
+    ``GROUP_BATCHES * batch_size``, each group sorted by token length (longest first) and cut
+    into batches, and the batches shuffled. Every row appears once; a batch holds rows of
+    similar length, so little of it is padding (on the worked example's transfer set, random
+    batches are 2.6 times their real tokens, grouped ones 1.03), while which rows meet in a
+    batch still changes every epoch. The same idea as transformers' `group_by_length`.
+    Deterministic for a given generator state."""
+    import torch
+
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    group = GROUP_BATCHES * batch_size
+    batches = []
+    for start in range(0, len(order), group):
+        rows = sorted(order[start:start + group], key=lambda i: -lengths[i])   # stable: ties keep the shuffle
+        batches += [rows[s:s + batch_size] for s in range(0, len(rows), batch_size)]
+    shuffle = torch.randperm(len(batches), generator=generator).tolist()
+    return [batches[i] for i in shuffle]
+
+
 def train_student(model: Any, tokenizer: Any, texts: list[str], gold: Any, teacher_logits: Any, dist: Any,
                   on_epoch: Any = None) -> list[dict[str, float]]:
     """The training loop. ``gold``: (N,) label ids or None; ``teacher_logits``: (N, C).
@@ -431,16 +464,16 @@ def train_student(model: Any, tokenizer: Any, texts: list[str], gold: Any, teach
     # Linear warm-up over the first 5% of steps, then linear decay to zero.
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup))))
     g = torch.Generator().manual_seed(dist.seed)
+    enc = tokenizer(texts, truncation=True, max_length=dist.max_length)        # once: token lists, unpadded
+    lengths = [len(ids) for ids in enc["input_ids"]]
     history = []
     model.train()
     for epoch in range(1, dist.epochs + 1):
         t0 = time.perf_counter()
         sums = {"loss": 0.0, "ce": 0.0, "kl": 0.0, "agree": 0.0}
-        order = torch.randperm(n, generator=g)
-        for start in range(0, n, dist.batch_size):
-            idx = order[start:start + dist.batch_size]                                   # (B,)
-            batch = tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                              max_length=dist.max_length, return_tensors="pt")            # input_ids: (B, L)
+        for rows in length_grouped_batches(lengths, dist.batch_size, g):
+            idx = torch.tensor(rows)                                                    # (B,)
+            batch = pad_batch(tokenizer, {name: [values[i] for i in rows] for name, values in enc.items()})
             logits = model(**batch).logits                                              # (B, C)
             kl = F.kl_div(F.log_softmax(logits / T, dim=-1), soft[idx], reduction="batchmean")
             ce = F.cross_entropy(logits, gold[idx]) if gold is not None else torch.zeros(())
@@ -561,6 +594,7 @@ def distill(project_dir: Path | str = ".", *, force: bool = False, write_manifes
         "seed": dist.seed,
         "loss_formula": "(1 - alpha) * CE(student, gold) + alpha * T**2 * KL(softmax(teacher/T) || softmax(student/T))",
         "schedule": "AdamW (weight decay 0.01); linear warm-up over 5% of steps, then linear decay to 0",
+        "batching": f"rows shuffled each epoch, then grouped by token length within {GROUP_BATCHES} batches' worth",
         "teacher": {"kind": m.teacher.kind, "path": m.teacher.path, "pin": model_pin(m.teacher),
                     "parameters": teacher_params, "outputs_from_cache": cached},
         "train_set": {"path": ts.path, "sha256": plan["train_sha256"], "rows": len(rows)},

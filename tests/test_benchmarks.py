@@ -51,3 +51,24 @@ def test_eval_overhead_benchmark_runs_on_an_existing_project(tmp_path):
 def test_validate_benchmark_runs():
     out = _run("benchmarks/validate_wall.py", "--runs", "2")
     assert re.search(r"stillhouse validate\s*:\s*[\d.]+ ms", out) and "ratio validate/startup" in out, out
+
+
+def test_distill_batching_benchmark_runs_on_the_worked_example(tmp_path):
+    """Both ways of batching train the same student from the same teacher logits; on 64
+    rows the grouped batches carry less padding than random ones."""
+    import shutil
+
+    we = ROOT / "examples" / "worked-example"
+    project = tmp_path / "we"
+    shutil.copytree(we, project, ignore=shutil.ignore_patterns("teacher", "report", ".stillhouse", "__pycache__"))
+    sys.path.insert(0, str(we))
+    try:
+        from build_teacher import assemble
+    finally:
+        sys.path.remove(str(we))
+    assemble(project / "teacher")
+    out = _run("benchmarks/distill_batching.py", "--project", str(project), "--rows", "64", "--epochs", "1")
+    assert "64 transfer rows" in out and "ratio grouped/random" in out, out
+    pad = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(grouped by length|random batches)\s+[\d.]+\s+(\d+)%",
+                                                             out, re.M)}
+    assert set(pad) == {"grouped by length", "random batches"} and pad["grouped by length"] < pad["random batches"], out

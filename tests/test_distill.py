@@ -166,6 +166,55 @@ def test_distill_is_deterministic(tiny: Path):
     assert first.record["epochs"][-1]["loss"] == second.record["epochs"][-1]["loss"]
 
 
+def test_length_grouped_batches_cover_every_row_once_with_little_padding():
+    import torch
+
+    from harness._distill import GROUP_BATCHES, length_grouped_batches
+
+    rng = random.Random(0)
+    lengths = [rng.randint(3, 60) for _ in range(5000)]
+    g = torch.Generator().manual_seed(0)
+    first = length_grouped_batches(lengths, 32, g)
+    second = length_grouped_batches(lengths, 32, g)
+    for batches in (first, second):
+        assert sorted(i for b in batches for i in b) == list(range(5000))
+        assert len(batches) == -(-5000 // 32) and all(1 <= len(b) <= 32 for b in batches)
+        padded = sum(max(lengths[i] for i in b) * len(b) for b in batches)
+        assert padded / sum(lengths) < 1.1      # random batches of these lengths: about 1.6
+    assert first != second                        # a new grouping every epoch
+    again = length_grouped_batches(lengths, 32, torch.Generator().manual_seed(0))
+    assert again == first                         # deterministic for a seed
+    # Rows are grouped within shuffled groups, not sorted over the whole set: the longest
+    # batch of an epoch is not always made of the longest rows overall.
+    assert GROUP_BATCHES * 32 < 5000
+
+
+def test_teacher_logits_in_length_order_come_back_on_their_rows(tiny: Path):
+    """The teacher runs over the training set sorted by length; each row must get its own
+    logits back: compare with the teacher run on one message at a time."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from harness._distill import teacher_logits
+    from harness._manifest import load_project
+
+    project = load_project(tiny)
+    rows = [json.loads(line) for line in (tiny / "data" / "train.jsonl").read_text().splitlines()]
+    texts = [r["text"] for r in rows]
+    logits, cached = teacher_logits(project, texts, [r["id"] for r in rows],
+                                    file_sha256(tiny / "data" / "train.jsonl"), 16, LABELS)
+    assert not cached and logits.shape == (len(rows), 3)
+    tok = AutoTokenizer.from_pretrained(tiny / "teacher")
+    model = AutoModelForSequenceClassification.from_pretrained(tiny / "teacher").eval()
+    with torch.inference_mode():
+        alone = torch.cat([model(**tok(t, truncation=True, max_length=16, return_tensors="pt")).logits for t in texts])
+    assert len({len(t.split()) for t in texts}) > 1          # lengths differ, so the order did change
+    torch.testing.assert_close(logits, alone, rtol=1e-4, atol=1e-5)
+    again, cached = teacher_logits(project, texts, [r["id"] for r in rows],
+                                   file_sha256(tiny / "data" / "train.jsonl"), 16, LABELS)
+    assert cached and torch.equal(again, logits)
+
+
 def test_refuses_a_teacher_with_other_labels(tiny: Path):
     cfg_file = tiny / "teacher" / "config.json"
     cfg = json.loads(cfg_file.read_text())
