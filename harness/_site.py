@@ -588,9 +588,9 @@ def failing_sibling_markdown(project_dir: Path) -> str:
     lines = ["# A failing sibling", "",
              "The worked example's sibling project (`examples/worked-example-no-typos`) has the same "
              "teacher, eval set, slices, bars and training settings, but every message with a typo was "
-             "removed from its transfer set: its student never saw a misspelling. Over the whole set it "
-             "looks almost as good as the teacher; on the `typos` slice, and on `short`, where many "
-             "terse queries are misspelt, it is not, and its gate fails.", "",
+             "removed from its transfer set: its student never saw a misspelling. On the `typos` slice it "
+             "is right far less often than the teacher, and every other slice loses about what its own "
+             "typo'd messages (a fifth of each) cost, so its gate fails.", "",
              "This is what a failed gate looks like in the standard report: find the bar that failed "
              "(the **Gate** table), read its one-line reason, then look at that slice's figures and "
              "the paired difference. The fix is in the data (a transfer set that covers the slice), "

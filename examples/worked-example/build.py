@@ -8,8 +8,9 @@ them, and stops at the first unexpected exit code:
 
   1. data      make_data.py into a scratch folder; the files must equal the committed
                (pinned) ones byte for byte, or the build stops: the eval set is frozen.
-  2. teacher   build_teacher.py: assemble teacher/ from the pip package + committed head
-               (the head is retrained only if its inputs changed: see build_teacher.py).
+  2. teacher   build_teacher.py: assemble teacher/ from the pip package + the committed
+               fine-tuned weights (fine-tuned again only if their inputs changed: see
+               build_teacher.py).
   3. distill   `stillhouse distill` on both projects: skipped when the training record's
                key matches (training data, teacher pin, settings, trainer source, library
                versions), so a rebuild with unchanged inputs never retrains.

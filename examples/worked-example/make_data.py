@@ -7,8 +7,8 @@ Writes, beside this file (all three are committed; the eval set is frozen by its
 
   data/eval.jsonl   the frozen, gold-labelled eval set (2,000 rows)  -- only for `stillhouse eval`
   data/dev.jsonl    a development split (1,000 rows)                 -- for choosing settings
-  data/teacher_train.jsonl  the teacher head's training data (3,000 rows)
-  data/train.jsonl  the distillation transfer set (6,000 rows)       -- the student's training data
+  data/teacher_train.jsonl  the teacher's fine-tuning data (3,000 rows + 2,966 typo'd copies)
+  data/train.jsonl  the distillation transfer set (6,000 rows + 5,941 typo'd copies) -- the student's
 
 How the messages are made (say this plainly wherever the results are shown):
 
@@ -25,7 +25,13 @@ How the messages are made (say this plainly wherever the results are shown):
   tired annotator mislabels: no model can reach 100%, and teacher and student are judged
   against the same imperfect gold.
 
-The teacher's head and the student learn from different messages: a teacher judged on the
+Both training files end with *typo'd copies*: after the sampled messages, a copy of every
+message that has a word of four letters or more, with one to three new typos from the
+same process (its own seed; ids end in `-typo`). A fifth of real traffic is misspelt; a
+model that has seen each phrasing only as written reads a misspelt one by guesswork. The
+eval and dev sets get no copies: they stay samples of the traffic.
+
+The teacher and the student learn from different messages: a teacher judged on the
 data it was fitted to is right almost everywhere, so a student distilled there learns the
 gold labels, not the teacher's behaviour on new messages (and agrees with it less).
 
@@ -44,6 +50,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SEED_EVAL, SEED_TRAIN, SEED_DEV, SEED_TEACHER = 20261101, 20261102, 20261103, 20261104
+SEED_TRAIN_TYPOS, SEED_TEACHER_TYPOS = 20261105, 20261106
 SIZES = {"eval": 2000, "dev": 1000, "train": 6000, "teacher_train": 3000}
 
 PRODUCTS = ["the mobile app", "the web dashboard", "my Pro plan", "the desktop client", "the starter kit",
@@ -296,6 +303,26 @@ def make(n: int, seed: int, prefix: str, exclude: set[str]) -> list[dict]:
     return rows
 
 
+def with_typo_copies(rows: list[dict], seed: int, exclude: set[str]) -> list[dict]:
+    """``rows`` followed by a copy of each with one to three new typos (training data only).
+    A message without a word of four letters or more has nothing to misspell and gets no
+    copy; nor does a copy of five words or more that happens to equal an eval message."""
+    rng = random.Random(seed)
+    copies = []
+    for r in rows:
+        words = r["text"].split(" ")
+        cand = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+        if not cand:
+            continue
+        for i in rng.sample(cand, min(len(cand), rng.randint(1, 3))):
+            words[i] = typo(words[i], rng)
+        text = " ".join(words)
+        if len(words) >= 5 and text.lower() in exclude:
+            continue
+        copies.append({**r, "id": f"{r['id']}-typo", "text": text, "has_typo": True})
+    return rows + copies
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
@@ -304,9 +331,10 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 def main(out: Path = HERE / "data") -> None:
     eval_rows = make(SIZES["eval"], SEED_EVAL, "eval", exclude=set())
     frozen = {r["text"].lower() for r in eval_rows}
-    train = make(SIZES["train"], SEED_TRAIN, "train", exclude=frozen)
+    train = with_typo_copies(make(SIZES["train"], SEED_TRAIN, "train", exclude=frozen), SEED_TRAIN_TYPOS, frozen)
     dev = make(SIZES["dev"], SEED_DEV, "dev", exclude=frozen)
-    teacher_train = make(SIZES["teacher_train"], SEED_TEACHER, "tt", exclude=frozen)
+    teacher_train = with_typo_copies(make(SIZES["teacher_train"], SEED_TEACHER, "tt", exclude=frozen),
+                                     SEED_TEACHER_TYPOS, frozen)
     for name, rows in (("eval", eval_rows), ("dev", dev), ("train", train), ("teacher_train", teacher_train)):
         write_jsonl(out / f"{name}.jsonl", rows)
     print(f"wrote {out}: eval {len(eval_rows)}, dev {len(dev)}, train {len(train)}, "
