@@ -66,8 +66,13 @@ def read_table(path: Path, cache_dir: Path | None = None, *, use_cache: bool = T
     byte for byte as written, or does not load, is ignored and rewritten."""
     offline_hub()
     import tempfile
+    import warnings
 
-    import datasets
+    with warnings.catch_warnings():
+        # datasets imports tqdm.auto, which warns in a Jupyter kernel without ipywidgets
+        # (the docs' executed notebook showed it); progress bars are off anyway.
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import datasets
 
     datasets.disable_progress_bars()
     copy_intact = cache_dir is not None and _intact(cache_dir)

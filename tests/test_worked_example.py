@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -102,3 +103,5 @@ def test_notebook_runs_top_to_bottom(tmp_path: Path):
     assert (proj / "report" / "report.json").is_file()
     assert "every must-level requirement passes" in outputs  # validate, after eval wrote the report
     assert all(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    # No Python warning on the page, e.g. tqdm's "TqdmWarning: IProgress not found" (datasets in a kernel).
+    assert not re.search(r"\w+Warning: ", outputs), outputs
