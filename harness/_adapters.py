@@ -204,11 +204,9 @@ class LocalClassifier(_Local):
         start = 0
         for batch in batches:  # batch k's token lists follow batch k-1's
             end = start + len(batch)
-            yield batch, self._classify(self._pad({name: values[start:end] for name, values in enc.items()}))
+            features = {name: values[start:end] for name, values in enc.items()}
+            yield batch, self._classify(pad_batch(self.tokenizer, features))
             start = end
-
-    def _pad(self, features: dict[str, list[list[int]]]) -> Any:
-        return pad_batch(self.tokenizer, features)
 
     def _classify(self, enc: Any) -> list[Prediction]:
         torch = self._torch
@@ -497,16 +495,16 @@ def make_adapter(role: str, spec: Any, settings: Settings, project_dir: Path) ->
     raise AdapterError(f"{role}: unknown model kind {kind!r}")  # pragma: no cover
 
 
-__all__ = ["Adapter", "CallableAdapter", "EndpointAdapter", "LocalClassifier", "LocalGenerator", "Prediction",
-           "RecordedAdapter", "Settings", "make_adapter", "torch_device"]
 
-
-def pad_batch(tok: Any, features: dict[str, list[list[int]]]) -> Any:
+def pad_batch(tok: Any, features: dict[str, list[list[int]]], rows: list[int] | None = None) -> Any:
     """Token lists to the tensors `tokenizer(..., padding=True, return_tensors="pt")`
-    returns: every list padded to the longest, on the tokenizer's padding side. Tokenizing
-    a whole set once and padding each batch with this is what makes batches cheap."""
+    returns: every list padded to the longest, on the tokenizer's padding side. With
+    ``rows``, only those positions of ``features`` (e.g. a whole set tokenized once), in
+    that order. Tokenizing a set once and padding each batch with this makes batches cheap."""
     import torch
 
+    if rows is not None:
+        features = {name: [values[i] for i in rows] for name, values in features.items()}
     pad_values = {"input_ids": tok.pad_token_id, "attention_mask": 0,
                   "token_type_ids": getattr(tok, "pad_token_type_id", 0)}
     if any(pad_values.get(name) is None for name in features):
@@ -520,3 +518,6 @@ def pad_batch(tok: Any, features: dict[str, list[list[int]]]) -> Any:
         out[name] = torch.tensor([[v] * (width - len(x)) + x if left else x + [v] * (width - len(x)) for x in seqs],
                                  dtype=torch.long)
     return out
+
+__all__ = ["Adapter", "CallableAdapter", "EndpointAdapter", "LocalClassifier", "LocalGenerator", "Prediction",
+           "RecordedAdapter", "Settings", "make_adapter", "torch_device"]

@@ -359,11 +359,10 @@ def teacher_logits(project: Project, texts: list[str], ids: list[str], train_sha
     out = []
     with torch.inference_mode():
         for s in range(0, len(texts), 64):
-            rows = order[s:s + 64]
-            batch = pad_batch(tok, {name: [values[i] for i in rows] for name, values in enc.items()})
-            out.append(model(**batch).logits.float())                                   # (b, C)
-    logits = torch.empty_like(torch.cat(out))                                            # (N, C)
-    logits[torch.tensor(order)] = torch.cat(out)                                         # back to row order
+            out.append(model(**pad_batch(tok, enc, order[s:s + 64])).logits.float())      # (b, C)
+    in_order = torch.cat(out)                                                            # (N, C), by length
+    logits = torch.empty_like(in_order)
+    logits[torch.tensor(order)] = in_order                                               # back to row order
     if logits.shape[1] != len(labels):
         raise AdapterError(f"{t.path}: the teacher answers with {logits.shape[1]} logits; the manifest has "
                            f"{len(labels)} labels")
@@ -473,7 +472,7 @@ def train_student(model: Any, tokenizer: Any, texts: list[str], gold: Any, teach
         sums = {"loss": 0.0, "ce": 0.0, "kl": 0.0, "agree": 0.0}
         for rows in length_grouped_batches(lengths, dist.batch_size, g):
             idx = torch.tensor(rows)                                                    # (B,)
-            batch = pad_batch(tokenizer, {name: [values[i] for i in rows] for name, values in enc.items()})
+            batch = pad_batch(tokenizer, enc, rows)
             logits = model(**batch).logits                                              # (B, C)
             kl = F.kl_div(F.log_softmax(logits / T, dim=-1), soft[idx], reduction="batchmean")
             ce = F.cross_entropy(logits, gold[idx]) if gold is not None else torch.zeros(())

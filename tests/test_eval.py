@@ -416,7 +416,7 @@ def test_batched_pass_pads_as_transformers_does_and_matches_predict(tmp_path):
     import torch
 
     from harness import load_project
-    from harness._adapters import make_adapter
+    from harness._adapters import make_adapter, pad_batch
     from harness._eval import batch_order, settings_of
 
     project = classification_project(tmp_path / "p", teacher="local", n=8)
@@ -438,13 +438,13 @@ def test_batched_pass_pads_as_transformers_does_and_matches_predict(tmp_path):
             want = tok([texts[i] for i in batch], padding=True, truncation=True, max_length=adapter.max_length,
                        return_tensors="pt")
             enc = tok([texts[i] for i in batch], truncation=True, max_length=adapter.max_length)
-            got = adapter._pad(dict(enc))
+            got = pad_batch(tok, dict(enc))
             assert set(got) == set(want) and all(torch.equal(got[k], want[k]) for k in want), (side, batch)
             assert max(len(x) for x in enc["input_ids"]) <= adapter.max_length
         # an input transformers knows how to pad and we do not: handed to `tokenizer.pad`
         enc = tok([texts[i] for i in batches[0]], truncation=True, max_length=adapter.max_length,
                   return_special_tokens_mask=True)
-        got = adapter._pad(dict(enc))
+        got = pad_batch(tok, dict(enc))
         want = tok.pad(dict(enc), padding=True, return_tensors="pt")
         assert all(torch.equal(got[k], want[k]) for k in want)
     tok.padding_side = "right"

@@ -37,7 +37,6 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
 TEACHER_DIR = HERE / "teacher"
 WEIGHTS_DIR = HERE / "teacher_finetune"
 TRAIN = HERE / "data" / "teacher_train.jsonl"  # not the distillation set: see make_data.py
@@ -99,7 +98,6 @@ def finetune() -> None:
     from safetensors.torch import save_file
     from transformers import AutoTokenizer, BertForSequenceClassification
 
-    sys.path.insert(0, str(ROOT))
     from harness._adapters import pad_batch
     from harness._distill import length_grouped_batches
     from harness._io import atomic_write_text
@@ -132,7 +130,7 @@ def finetune() -> None:
         model.bert.embeddings.eval()                        # frozen: no dropout noise on its output either
         loss_sum = 0.0
         for batch_rows in length_grouped_batches(lengths, bs, g):
-            batch = pad_batch(tok, {k: [v[i] for i in batch_rows] for k, v in enc.items()})
+            batch = pad_batch(tok, enc, batch_rows)
             loss = F.cross_entropy(model(**batch).logits, gold[batch_rows])
             opt.zero_grad()
             loss.backward()
