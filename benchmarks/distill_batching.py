@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/distill_batching.py [--project DIR] [--rows N] [--epochs E] [--repeats R]
 
 `stillhouse distill` shuffles the transfer set each epoch and then batches messages of
-similar length together (`harness._distill.length_grouped_batches`), so little of each
+similar length together (`harness.distillation.length_grouped_batches`), so little of each
 batch is padding. This script trains the same student (same seed, same teacher logits)
 both ways, side by side, alternating which goes first, and prints the training time per
 epoch, the ratio, the share of padding in the batches, and each run's last-epoch loss and
@@ -47,16 +47,16 @@ def main() -> None:
 
     import torch
 
-    from harness import _distill
-    from harness._manifest import load_project
+    from harness.distillation import _classification as _distill
+    from harness.project import load_project
 
     project = load_project(args.project)
     plan = _distill._plan(project)
-    dist, labels, ts = plan["dist"], plan["labels"], plan["dist"].train_set
-    rows = plan["rows"][:args.rows] if args.rows else plan["rows"]
+    dist, labels, ts = plan.dist, plan.labels, plan.dist.train_set
+    rows = plan.rows[:args.rows] if args.rows else plan.rows
     texts = [str(r[ts.input]) for r in rows]
     gold = torch.tensor([labels.index(r[ts.label]) for r in rows]) if ts.label is not None else None
-    key = plan["train_sha256"] + (f"-first-{len(rows)}" if args.rows else "")
+    key = plan.train_sha256 + (f"-first-{len(rows)}" if args.rows else "")
     logits, _ = _distill.teacher_logits(project, texts, [str(i) for i in range(len(rows))], key,
                                         dist.max_length, labels)
     dist = dist.model_copy(update={"epochs": args.epochs})

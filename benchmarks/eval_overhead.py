@@ -141,7 +141,7 @@ def copy_project(src: Path, dst: Path) -> Path:
 def eval_texts(project: Path) -> list[str]:
     """The eval set's inputs, as the harness reads them."""
     from harness import load_project
-    from harness._data import load_eval_set
+    from harness.eval import load_eval_set
 
     return load_eval_set(load_project(project), use_cache=False).inputs
 
@@ -168,8 +168,8 @@ def token_limits(project: Path) -> dict[Path, int]:
     """The token limit the harness applies to each local model of ``project`` (the manifest's
     `distillation.max_length`, else the model's own), so the bare loop truncates alike."""
     from harness import load_project
-    from harness._adapters import make_adapter
-    from harness._eval import settings_of
+    from harness.eval.adapters import make_adapter
+    from harness.eval import settings_of
 
     p = load_project(project)
     out = {}
@@ -190,9 +190,9 @@ def perf_counter_latency(project: Path, role: str, texts: list[str], calls: int,
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from harness import load_project
-    from harness._adapters import make_adapter
-    from harness._eval import settings_of
-    from harness._metrics import percentile
+    from harness.eval.adapters import make_adapter
+    from harness.eval import settings_of
+    from harness._stats import percentile
 
     folder = project / role
     if bare:

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import _site  # noqa: E402
+import stillhouse_site as _site  # noqa: E402
 from tests.fleet_data import write_fleet  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

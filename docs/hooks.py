@@ -1,6 +1,6 @@
 """MkDocs hook: asks `harness` for the generated pages and adds them to the build.
 
-Deliberately thin: every page comes from a plain function in `harness/_site.py` that
+Deliberately thin: every page comes from a plain function in `stillhouse_site` that
 returns Markdown (or HTML); this file only calls them and hands the results to MkDocs,
 so the site engine can be replaced without touching what the pages say.
 
@@ -21,10 +21,10 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # this checkout's harness, whatever is installed
+if str(ROOT) not in sys.path:  # this checkout's packages, whatever is installed
     sys.path.insert(0, str(ROOT))
 
-from harness import _site  # noqa: E402
+import stillhouse_site as _site  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.stillhouse")
 

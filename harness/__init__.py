@@ -1,6 +1,15 @@
 """Stillhouse harness: load and check projects, evaluate teacher and student, gate,
 distil, and watch the fleet.
 
+    harness/
+      project/   load, validate, checklist, init, manifest edits, the starter template
+      eval/      the evaluation run, the cache, the gate; adapters/ one module per model kind
+      distill/   the training recipe, batching, tokenizers
+      fleet/     registry scan and assessment, drift
+      render/    report JSON / Markdown / HTML, charts, escaping
+      cli/       one module per command
+      _errors, _io, _yaml, _stats, _time
+
 Importing `harness` is light: torch, transformers and datasets are imported only inside
 the code that runs models.
 """
@@ -18,15 +27,11 @@ from ._errors import (
     StandardFailed,
     StillhouseError,
 )
-from ._drift import compute_drift
-from ._fleet import build_fleet, fleet_markdown
-from ._distill import DistillResult, distill
-from ._eval import evaluate
-from ._init import init_project
-from ._lifecycle import retire_project
-from ._manifest import Project, load_project
-from ._report import report_html, report_markdown
-from ._validate import ValidationResult, checklist_markdown, validate
+from .distillation import DistillResult, distill
+from .eval import evaluate
+from .fleet import build_fleet, compute_drift, fleet_markdown
+from .project import Project, ValidationResult, checklist_markdown, init_project, load_project, retire_project, validate
+from .render import report_html, report_markdown
 
 try:
     __version__ = _pkg_version("stillhouse")

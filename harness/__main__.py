@@ -1,5 +1,5 @@
 """`python -m harness` is the `stillhouse` command."""
 
-from ._cli import main
+from .cli import main
 
 main()

@@ -19,7 +19,7 @@ from .catalogue import Catalogue, load_catalogue
 from .hashing import artifact_sha256, file_sha256, is_sha256
 from .pins import model_pin, pin_problem
 from .slices import rule_columns, slice_masks
-from .tabular import TableError, read_rows
+from .tabular import TableError, missing_value, read_rows
 from .versions import CURRENT_VERSION, version_at_most
 
 Status = Literal["pass", "fail", "warn", "skip"]
@@ -65,7 +65,7 @@ class CheckContext:
             if p.is_file() and is_sha256(es.sha256) and file_sha256(p) == es.sha256.lower():
                 try:
                     rows = read_rows(p)
-                except (TableError, UnicodeDecodeError) as exc:
+                except TableError as exc:
                     self._memo["rows_error"] = str(exc)
             self._memo["rows"] = rows
         return self._memo["rows"]  # type: ignore[no-any-return]
@@ -169,12 +169,19 @@ def _eval_rows(ctx: CheckContext) -> CheckResult:
         problems.append(f"eval_set.rows is {es.rows} but the file has {len(rows)} rows")
     needed = [es.fields.id, es.fields.input] + ([es.fields.label] if es.fields.label else [])
     for f in needed:
-        missing = [i for i, r in enumerate(rows) if f not in r]
+        missing = [i for i, r in enumerate(rows) if missing_value(r.get(f))]
         if missing:
-            problems.append(f"field {f!r} is missing in {len(missing)} row(s), first at row {missing[0] + 1}")
+            problems.append(f"field {f!r} is missing or empty in {len(missing)} row(s), first at row {missing[0] + 1}")
     ids = [r.get(es.fields.id) for r in rows]
     if len(set(map(str, ids))) != len(ids):
         problems.append(f"ids in {es.fields.id!r} are not unique")
+    labels = ctx.manifest.labels
+    if es.fields.label and labels and ctx.manifest.task.value == "classification":
+        outside = [i for i, r in enumerate(rows)
+                   if not missing_value(r.get(es.fields.label)) and str(r.get(es.fields.label)) not in labels]
+        if outside:
+            problems.append(f"{len(outside)} row(s) have a {es.fields.label!r} outside the manifest's labels, "
+                            f"first at row {outside[0] + 1}: {str(rows[outside[0]].get(es.fields.label))!r}")
     if problems:
         return fail("; ".join(problems))
     return ok(f"{len(rows)} rows with fields {', '.join(needed)}; ids unique")
@@ -207,7 +214,7 @@ def expected_provenance(manifest: Any) -> dict[str, str]:
         "eval_set_sha256": manifest.eval_set.sha256.lower(),
         "standards_version": CURRENT_VERSION,
     }
-    if manifest.student.kind in ("local", "recorded"):
+    if manifest.student.hashed:
         expected["student_sha256"] = manifest.student.sha256.lower()
     expected["project"] = manifest.name
     return expected
@@ -273,7 +280,7 @@ def _teacher_pinned(ctx: CheckContext) -> CheckResult:
 
 def _verify_local(ctx: CheckContext, role: str) -> CheckResult | None:
     spec = getattr(ctx.manifest, role)
-    if spec.kind not in ("local", "recorded", "hub"):
+    if spec.files == "none":
         return None
     ph = _placeholders_under(ctx, f"{role}.path", f"{role}.sha256")
     if ph:
@@ -281,7 +288,7 @@ def _verify_local(ctx: CheckContext, role: str) -> CheckResult | None:
     p = ctx.path(spec.path)
     if not p.exists():
         return fail(f"{role}.path: {spec.path} does not exist")
-    if spec.kind == "hub" and not getattr(spec, "sha256", None):
+    if not spec.hashed and not getattr(spec, "sha256", None):
         return ok(f"{role} snapshot present at {spec.path} (pinned by commit)")
     if not is_sha256(spec.sha256):
         return fail(f"{role}.sha256 must be 64 hex digits, found {spec.sha256!r}")
@@ -300,7 +307,7 @@ def _teacher_files(ctx: CheckContext) -> CheckResult:
 @check("TEACH-003")
 def _student_files(ctx: CheckContext) -> CheckResult:
     spec = ctx.manifest.student
-    if spec.kind not in ("local", "recorded", "hub"):
+    if spec.files == "none":
         problem = pin_problem(spec)
         return fail(f"student.{problem}") if problem else ok(f"student pinned: {model_pin(spec)}")
     return _verify_local(ctx, "student")  # type: ignore[return-value]
@@ -312,7 +319,7 @@ def _safetensors_only(ctx: CheckContext) -> CheckResult:
     checked = 0
     for role in ("teacher", "student"):
         spec = getattr(ctx.manifest, role)
-        if spec.kind not in ("local", "hub") or is_placeholder(spec.path):
+        if not spec.weights or is_placeholder(spec.path):
             continue
         p = ctx.path(spec.path)
         if not p.is_dir():

@@ -1,64 +1,32 @@
-"""The teacher-versioning policy (TEACH-001) and the canonical pin string of a model."""
+"""The teacher-versioning policy (TEACH-001) and the canonical pin string of a model.
+
+Each model kind states its own pin and policy (`pin`, `pin_problem` on its schema class);
+these functions are the stable names the harness, the fleet and the docs call."""
 
 from __future__ import annotations
 
-import re
+import typing
 from typing import Any
 
-from ._base import is_placeholder
-from .hashing import is_sha256
+from .v1_0 import FLOATING, ModelSpec
 
-FLOATING = {"latest", "main", "master", "head", "dev", "develop", "stable", "current", "default", "trunk", "nightly"}
-_COMMIT = re.compile(r"^[0-9a-f]{40}$")
-_DATED = re.compile(r"(?<!\d)(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
+__all__ = ["FLOATING", "MODEL_KINDS", "model_pin", "pin_problem"]
+
+
+def _kinds() -> tuple[str, ...]:
+    union = typing.get_args(ModelSpec)[0]
+    return tuple(typing.get_args(cls.model_fields["kind"].annotation)[0] for cls in typing.get_args(union))
+
+
+#: Every model kind the current standards know, in the schema's order.
+MODEL_KINDS: tuple[str, ...] = _kinds()
 
 
 def pin_problem(spec: Any) -> str | None:
     """Why ``spec`` (a teacher or student spec) is not pinned immutably, or None if it is."""
-    kind = spec.kind
-    if kind in ("local", "recorded"):
-        value = spec.sha256
-        if is_placeholder(value):
-            return f"sha256 is a placeholder: {value}"
-        if not is_sha256(value):
-            return f"sha256 must be 64 hex digits, found {value!r}"
-        return None
-    if kind == "hub":
-        rev = spec.revision
-        if is_placeholder(rev):
-            return f"revision is a placeholder: {rev}"
-        if rev.strip().lower() in FLOATING:
-            return f"revision {rev!r} is a moving branch; pin the full 40-hex commit"
-        if not _COMMIT.match(rev):
-            return f"revision must be a full 40-hex commit, found {rev!r}"
-        return None
-    if kind == "endpoint":
-        model = spec.model
-        if is_placeholder(model):
-            return f"model is a placeholder: {model}"
-        low = model.strip().lower()
-        if low in FLOATING or any(low.endswith(sep + f) for f in FLOATING for sep in "-:@/"):
-            return f"model {model!r} floats; name a dated model version (e.g. gpt-4o-2024-08-06)"
-        if not _DATED.search(model):
-            return f"model {model!r} has no date; name a dated model version (e.g. gpt-4o-2024-08-06)"
-        return None
-    if kind == "callable":
-        v = spec.version
-        if is_placeholder(v):
-            return f"version is a placeholder: {v}"
-        if v.strip().lower() in FLOATING:
-            return f"version {v!r} floats; name a release or commit"
-        return None
-    return f"unknown model kind {kind!r}"  # pragma: no cover
+    return spec.pin_problem()  # type: ignore[no-any-return]
 
 
 def model_pin(spec: Any) -> str:
     """The canonical pin string recorded in reports and compared by the fleet."""
-    kind = spec.kind
-    if kind in ("local", "recorded"):
-        return f"sha256:{spec.sha256.lower()}"
-    if kind == "hub":
-        return f"{spec.repo}@{spec.revision}"
-    if kind == "endpoint":
-        return f"endpoint:{spec.model}"
-    return f"{spec.target}@{spec.version}"
+    return spec.pin()  # type: ignore[no-any-return]

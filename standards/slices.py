@@ -31,14 +31,26 @@ def _as_number(v: Any) -> float | None:
     return None
 
 
+def _as_bool(v: Any) -> bool | None:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+        return v.strip().lower() == "true"
+    return None
+
+
 def _same(a: Any, b: Any) -> bool:
-    # CSV gives strings: compare numbers as numbers, the rest as text.
-    if a == b:
+    """Equality as a person reading the file means it: CSV cells are text, so `true` matches
+    `True`/`true` and `3` matches `3.0`; a JSON boolean never equals a number."""
+    if a == b and isinstance(a, bool) == isinstance(b, bool):
         return True
+    if isinstance(a, bool) or isinstance(b, bool):
+        ba, bb = _as_bool(a), _as_bool(b)
+        return ba is not None and bb is not None and ba == bb
     na, nb = _as_number(a), _as_number(b)
     if na is not None and nb is not None:
         return na == nb
-    return str(a) == str(b) if not isinstance(a, bool) and not isinstance(b, bool) else False
+    return str(a) == str(b)
 
 
 def compile_rule(rule: SliceRule, input_field: str) -> Callable[[Mapping[str, Any]], bool]:

@@ -1,7 +1,14 @@
-"""Reading eval-set rows without heavy libraries (the light path: `validate`).
+"""The one reader of eval sets, training sets and production samples.
 
-JSONL and CSV use the standard library; Parquet needs pyarrow and is read only if it is
-installed. The harness reads the same files with `datasets` when it runs models.
+`stillhouse validate` and `stillhouse eval` read a file with this same function, so a slice
+rule or a required field means the same thing to both. JSONL and CSV use the standard
+library (a byte-order mark is skipped; CSV values stay text); Parquet needs pyarrow and
+is read only if it is installed. Limits, so a broken or hostile file fails in bounded time
+and memory with a message that names the line:
+
+- a file of at most `MAX_FILE_BYTES`;
+- a row (a JSONL line, a CSV record, a Parquet row's text) of at most `MAX_ROW_BYTES`;
+- nesting in a JSON row of at most `MAX_DEPTH` levels.
 """
 
 from __future__ import annotations
@@ -12,36 +19,119 @@ import json
 from pathlib import Path
 from typing import Any
 
+#: Largest data file read: an eval set is thousands to a few million short rows.
+MAX_FILE_BYTES = 2 << 30
+#: Largest single row: a message, a document or a prompt, not a data dump.
+MAX_ROW_BYTES = 1 << 20
+MAX_DEPTH = 32
+SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet")
+
 
 class TableError(ValueError):
     """A data file that cannot be read; the message names the line."""
 
 
+def _depth(obj: Any, limit: int) -> int:
+    """Nesting depth of a parsed JSON value, stopping past ``limit``."""
+    stack = [(obj, 1)]
+    deepest = 0
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > limit:
+            return d
+        if isinstance(node, dict):
+            stack.extend((v, d + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, d + 1) for v in node)
+    return deepest
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    with open(path, "rb") as f:
+        for i, raw in enumerate(f, 1):
+            if len(raw) > MAX_ROW_BYTES:
+                raise TableError(f"line {i}: a row of at most {MAX_ROW_BYTES:,} bytes, found "
+                                 f"{len(raw):,} or more")
+            if i == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise TableError(f"line {i}: not UTF-8 text (invalid byte at offset {exc.start})") from None
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise TableError(f"line {i}: not valid JSON ({exc.msg})") from None
+            except RecursionError:
+                raise TableError(f"line {i}: JSON nested too deeply") from None
+            if not isinstance(obj, dict):
+                raise TableError(f"line {i}: expected a JSON object, found {type(obj).__name__}")
+            if _depth(obj, MAX_DEPTH) > MAX_DEPTH:
+                raise TableError(f"line {i}: JSON nested more than {MAX_DEPTH} levels")
+            rows.append(obj)
+    return rows
+
+
+def _csv(path: Path) -> list[dict[str, Any]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TableError(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_ROW_BYTES)
+    try:
+        rows = []
+        for r in reader:
+            if None in r:  # more fields than the header names
+                raise TableError(f"line {reader.line_num}: more values than the header has columns")
+            rows.append(dict(r))
+        return rows
+    except csv.Error as exc:
+        raise TableError(f"line {reader.line_num}: {exc}") from None
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _parquet(path: Path) -> list[dict[str, Any]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:  # pragma: no cover - pyarrow comes with the models extra
+        raise TableError("reading Parquet needs pyarrow (pip install 'stillhouse[models]')") from None
+    try:
+        return pq.read_table(path).to_pylist()  # type: ignore[no-any-return]
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a broken file
+        raise TableError(f"not a readable Parquet file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+
+
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    """All rows of a JSONL, CSV or Parquet file as dicts."""
+    """All rows of a JSONL, CSV or Parquet file as dicts; `TableError` names what is wrong."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        rows = []
-        with open(path, encoding="utf-8") as f:
-            for i, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise TableError(f"line {i}: not valid JSON ({exc.msg})") from None
-                if not isinstance(obj, dict):
-                    raise TableError(f"line {i}: expected a JSON object, found {type(obj).__name__}")
-                rows.append(obj)
-        return rows
-    if suffix == ".csv":
-        text = path.read_text(encoding="utf-8")
-        return [dict(r) for r in csv.DictReader(io.StringIO(text))]
-    if suffix == ".parquet":
-        try:
-            import pyarrow.parquet as pq
-        except ImportError:  # pragma: no cover - pyarrow comes with the models extra
-            raise TableError("reading Parquet needs pyarrow (pip install 'stillhouse[models]')") from None
-        return pq.read_table(path).to_pylist()
-    raise TableError(f"unsupported file type {suffix or '(none)'}: use .jsonl, .csv or .parquet")
+    if suffix not in SUFFIXES:
+        raise TableError(f"unsupported file type {suffix or '(none)'}: use .jsonl, .csv or .parquet")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise TableError(f"cannot read the file ({exc.strerror or exc})") from None
+    if not path.is_file():
+        raise TableError("a file, found a folder or device")
+    if size > MAX_FILE_BYTES:
+        raise TableError(f"a file of at most {MAX_FILE_BYTES:,} bytes, found {size:,}")
+    try:
+        if suffix in (".jsonl", ".ndjson"):
+            return _jsonl(path)
+        if suffix == ".csv":
+            return _csv(path)
+        return _parquet(path)
+    except OSError as exc:
+        raise TableError(f"cannot read the file ({exc.strerror or exc})") from None
+
+
+def missing_value(value: Any) -> bool:
+    """A required field with no usable value: absent, null, or empty text."""
+    return value is None or (isinstance(value, str) and not value.strip())

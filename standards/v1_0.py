@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import Enum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import Fraction, Placeholder, Slug, StrictModel
+from ._base import Fraction, Placeholder, Slug, StrictModel, is_placeholder
+from .hashing import is_sha256
 
 VERSION = "1.0"
 
@@ -40,6 +41,17 @@ class Owner(StrictModel):
 
 
 class _ModelBase(StrictModel):
+    """What every model kind has. A kind says what it is through class attributes (its
+    capabilities) and two methods, `pin` and `pin_problem`, so no code outside the kind's
+    own class and its adapter tests the `kind` string."""
+
+    #: What lies on disk for this kind: "folder" (a model folder), "file" (one file) or "none".
+    files: ClassVar[str] = "none"
+    #: True when the kind's files are model weights (SAFE-001 reads them).
+    weights: ClassVar[bool] = False
+    #: True when the kind is pinned by the artifact hash in `sha256` (always present).
+    hashed: ClassVar[bool] = False
+
     family: str | None = Field(
         default=None,
         description="Teacher family this model belongs to, matched against the fleet's "
@@ -49,9 +61,36 @@ class _ModelBase(StrictModel):
         default=None, description="Parameter count, if known; the report measures it for local models."
     )
 
+    def pin(self) -> str:  # pragma: no cover - every kind defines it
+        """The canonical pin string recorded in reports and compared by the fleet."""
+        raise NotImplementedError
+
+    def pin_problem(self) -> str | None:  # pragma: no cover - every kind defines it
+        """Why this model is not pinned immutably (TEACH-001), or None when it is."""
+        raise NotImplementedError
+
+    def _sha256_problem(self) -> str | None:
+        value = getattr(self, "sha256", None)
+        if is_placeholder(value):
+            return f"sha256 is a placeholder: {value}"
+        if not is_sha256(value):
+            return f"sha256 must be 64 hex digits, found {value!r}"
+        return None
+
+
+#: Names a moving version; never an immutable pin (TEACH-001).
+FLOATING = frozenset({"latest", "main", "master", "head", "dev", "develop", "stable", "current", "default",
+                      "trunk", "nightly"})
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_DATED = re.compile(r"(?<!\d)(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
+
 
 class LocalModel(_ModelBase):
     """A transformers model in a folder of the project: config, tokenizer, safetensors weights."""
+
+    files: ClassVar[str] = "folder"
+    weights: ClassVar[bool] = True
+    hashed: ClassVar[bool] = True
 
     kind: Literal["local"] = Field(description="`local`: a folder inside the project.")
     path: str = Field(description="Folder of the model, relative to the project.")
@@ -63,15 +102,37 @@ class LocalModel(_ModelBase):
         description="Allow the model's own Python code to run. Off by default; flagged for review (SAFE-002).",
     )
 
+    def pin(self) -> str:
+        return f"sha256:{self.sha256.lower()}"
+
+    def pin_problem(self) -> str | None:
+        return self._sha256_problem()
+
 
 class HubModel(_ModelBase):
     """A hub-style model, pinned by a full commit and read from a local snapshot (no network)."""
+
+    files: ClassVar[str] = "folder"
+    weights: ClassVar[bool] = True
 
     kind: Literal["hub"] = Field(description="`hub`: a hub repository snapshot already on disk.")
     repo: str = Field(description="Repository name, e.g. `org/model`.")
     revision: str = Field(description="Full 40-hex commit of the snapshot; never a branch name (TEACH-001).")
     path: str = Field(description="Folder of the local snapshot, relative to the project.")
     trust_remote_code: bool = Field(default=False, description="As for local models; flagged for review.")
+
+    def pin(self) -> str:
+        return f"{self.repo}@{self.revision}"
+
+    def pin_problem(self) -> str | None:
+        rev = self.revision
+        if is_placeholder(rev):
+            return f"revision is a placeholder: {rev}"
+        if rev.strip().lower() in FLOATING:
+            return f"revision {rev!r} is a moving branch; pin the full 40-hex commit"
+        if not _COMMIT.match(rev):
+            return f"revision must be a full 40-hex commit, found {rev!r}"
+        return None
 
 
 class Pricing(StrictModel):
@@ -98,14 +159,37 @@ class EndpointModel(_ModelBase):
     timeout_s: float = Field(default=60.0, gt=0, description="Timeout of one request, in seconds.")
     max_retries: int = Field(default=4, ge=0, le=20, description="Retries on 429, 5xx and timeouts, with backoff.")
 
+    def pin(self) -> str:
+        return f"endpoint:{self.model}"
+
+    def pin_problem(self) -> str | None:
+        model = self.model
+        if is_placeholder(model):
+            return f"model is a placeholder: {model}"
+        low = model.strip().lower()
+        if low in FLOATING or any(low.endswith(sep + f) for f in FLOATING for sep in "-:@/"):
+            return f"model {model!r} floats; name a dated model version (e.g. gpt-4o-2024-08-06)"
+        if not _DATED.search(model):
+            return f"model {model!r} has no date; name a dated model version (e.g. gpt-4o-2024-08-06)"
+        return None
+
 
 class RecordedModel(_ModelBase):
     """A predictions file: a teacher that answered once and is kept forever."""
+
+    files: ClassVar[str] = "file"
+    hashed: ClassVar[bool] = True
 
     kind: Literal["recorded"] = Field(description="`recorded`: a JSONL file of outputs keyed by example id.")
     path: str = Field(description="JSONL file, relative to the project: `{id, output, probs?}` per line.")
     sha256: str = Field(description="sha256 of the file: pins the recorded answers.")
     source: str = Field(min_length=1, description="What produced the answers, with its own pin.")
+
+    def pin(self) -> str:
+        return f"sha256:{self.sha256.lower()}"
+
+    def pin_problem(self) -> str | None:
+        return self._sha256_problem()
 
 
 class CallableModel(_ModelBase):
@@ -114,6 +198,17 @@ class CallableModel(_ModelBase):
     kind: Literal["callable"] = Field(description="`callable`: a Python function taking a list of inputs.")
     target: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", description="`module:function`.")
     version: str = Field(min_length=1, description="Version of the code behind the function; pins it.")
+
+    def pin(self) -> str:
+        return f"{self.target}@{self.version}"
+
+    def pin_problem(self) -> str | None:
+        v = self.version
+        if is_placeholder(v):
+            return f"version is a placeholder: {v}"
+        if v.strip().lower() in FLOATING:
+            return f"version {v!r} floats; name a release or commit"
+        return None
 
 
 ModelSpec = Annotated[

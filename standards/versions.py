@@ -57,8 +57,15 @@ class UnknownVersion(ValueError):
     """The manifest names a standards version this release does not know."""
 
 
-def _key(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in version.split("."))
+def version_key(version: str) -> tuple[int, ...]:
+    """A version string as numbers, for ordering (`1.10` after `1.9`); unparseable ones sort first."""
+    try:
+        return tuple(int(p) for p in version.split("."))
+    except ValueError:
+        return (0,)
+
+
+_key = version_key
 
 
 def version_at_most(version: str, other: str) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 import standards
-from harness._drift import wilson
+from harness.fleet._drift import wilson
 
 from .conftest import EXAMPLES
 

@@ -169,7 +169,7 @@ def test_distill_is_deterministic(tiny: Path):
 def test_length_grouped_batches_cover_every_row_once_with_little_padding():
     import torch
 
-    from harness._distill import GROUP_BATCHES, length_grouped_batches
+    from harness.distillation import GROUP_BATCHES, length_grouped_batches
 
     rng = random.Random(0)
     lengths = [rng.randint(3, 60) for _ in range(5000)]
@@ -195,8 +195,8 @@ def test_teacher_logits_in_length_order_come_back_on_their_rows(tiny: Path):
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from harness._distill import teacher_logits
-    from harness._manifest import load_project
+    from harness.distillation import teacher_logits
+    from harness.project import load_project
 
     project = load_project(tiny)
     rows = [json.loads(line) for line in (tiny / "data" / "train.jsonl").read_text().splitlines()]

@@ -51,7 +51,7 @@ def workspace(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 def _available_commands() -> set[str]:
-    from harness._cli import cli
+    from harness.cli import cli
 
     return set(cli.commands)
 

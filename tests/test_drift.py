@@ -12,7 +12,8 @@ import yaml
 
 import standards
 from harness import build_fleet, compute_drift, load_project, retire_project
-from harness._drift import binary_psi, js_distance, psi, wilson
+from harness._stats import binary_psi, js_distance, psi
+from harness.fleet._drift import wilson
 
 from ._fleet_fixtures import NOW, manifest, production_rows, report, write_entry, write_jsonl, write_registry
 from .conftest import run_cli

@@ -115,7 +115,7 @@ def _endpoint_project(root: Path, url: str, n: int = 24, **spec: object) -> Path
 
 def test_endpoint_teacher_with_a_429_and_a_timeout(server, tmp_path, monkeypatch):
     monkeypatch.setenv("STILLHOUSE_TEST_KEY", KEY)
-    monkeypatch.setattr("harness._adapters.EndpointAdapter.backoff_s", 0.05)
+    monkeypatch.setattr("harness.eval.adapters.endpoint.EndpointAdapter.backoff_s", 0.05)
     project = _endpoint_project(tmp_path / "p", server.url)
     report = harness.evaluate(project)
     # 24 answers, plus one 429 and one timed-out attempt that were retried
@@ -140,7 +140,7 @@ def test_endpoint_teacher_with_a_429_and_a_timeout(server, tmp_path, monkeypatch
 
 def test_endpoint_gives_up_after_its_retries(server, tmp_path, monkeypatch):
     monkeypatch.setenv("STILLHOUSE_TEST_KEY", KEY)
-    monkeypatch.setattr("harness._adapters.EndpointAdapter.backoff_s", 0.01)
+    monkeypatch.setattr("harness.eval.adapters.endpoint.EndpointAdapter.backoff_s", 0.01)
     project = _endpoint_project(tmp_path / "p", server.url, max_retries=0)
     with pytest.raises(AdapterError, match="failed 1 time"):
         harness.evaluate(project)

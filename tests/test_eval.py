@@ -15,11 +15,20 @@ import pytest
 import yaml
 
 import harness
-from harness import IntegrityError
-from harness._report import load_report
+from harness import IntegrityError, load_project
+from harness.render import load_report
 
 from ._projects import classification_project, eval_rows, manifest, tiny_causal_lm, write_jsonl
 from .conftest import EXAMPLES, ROOT, run_cli
+
+
+def _sealed(path: Path) -> dict:
+    """The JSON body of a sealed cache file (its first line is the sha256 of the rest)."""
+    seal, _, body = path.read_bytes().partition(b"\n")
+    import hashlib
+
+    assert hashlib.sha256(body).hexdigest().encode() == seal, path
+    return json.loads(body)
 
 
 def _calls(log: Path) -> int:
@@ -128,69 +137,79 @@ def test_recorded_teacher_missing_an_answer_is_unusable_input(tmp_path):
     assert res.code == 2 and "no answer for 1 example" in res.stderr and "ex-0000" in res.stderr
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet", "saved"])
-def test_eval_set_formats_read_with_datasets(tmp_path, fmt):
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_eval_set_formats_read_the_same_by_validate_and_eval(tmp_path, fmt):
+    """CSV and Parquet eval sets: eval reads every row, the slice rule on a CSV boolean column
+    counts the same rows in `validate` (BAR-003's counts) as in the report."""
     import datasets
 
     project = classification_project(tmp_path / "p", teacher="recorded", n=20)
     rows = eval_rows(20)
+    for i, r in enumerate(rows):
+        r["has_typo"] = i % 3 == 0
     ds = datasets.Dataset.from_list(rows)
-    rel = {"csv": "data/eval.csv", "parquet": "data/eval.parquet", "saved": "data/eval_saved"}[fmt]
+    rel = {"csv": "data/eval.csv", "parquet": "data/eval.parquet"}[fmt]
     if fmt == "csv":
         ds.to_csv(project / rel, index=False)
-    elif fmt == "parquet":
-        ds.to_parquet(project / rel)
     else:
-        ds.save_to_disk(project / rel)
+        ds.to_parquet(project / rel)
     (project / "data" / "eval.jsonl").unlink()
     m = yaml.safe_load((project / "stillhouse.yaml").read_text())
     from standards import artifact_sha256
 
     m["eval_set"].update(path=rel, sha256=artifact_sha256(project / rel))
+    m["slices"].append({"name": "typos", "rule": {"column": "has_typo", "equals": True}})
     (project / "stillhouse.yaml").write_text(yaml.safe_dump(m))
     report = harness.evaluate(project)
     assert report.slices[0].n == 20 and report.slices[0].teacher_accuracy.value == 1.0
     assert report.slices[1].n == sum(r["channel"] == "email" for r in rows)
-    # the second read comes from the Arrow copy in the cache, and gives the same rows
-    from harness._data import read_table
+    assert report.slices[2].n == 7
+    ctx = load_project(project).check_context()
+    from standards import slice_masks
 
-    cache = next((project / ".stillhouse" / "cache" / "eval-sets").iterdir())
-    assert read_table(project / rel, cache) == read_table(project / rel)
-    assert fmt == "csv" or read_table(project / rel, cache) == ds.to_list()  # CSV has no types to keep
-    again = harness.evaluate(project)
-    assert [x.model_dump() for x in again.slices] == [x.model_dump() for x in report.slices]
+    assert sum(slice_masks(ctx.manifest.slices, ctx.eval_rows(), "text")["typos"]) == 7
 
 
-def test_eval_set_is_read_once_then_from_its_sealed_arrow_copy(tmp_path, monkeypatch):
-    import datasets
-
-    from harness._errors import ManifestError
-
+def test_eval_set_is_read_from_the_pinned_file_every_time(tmp_path):
+    """No copy of the eval set is kept or believed: a run reads the file whose hash it checked."""
     project = classification_project(tmp_path / "p", teacher="recorded", n=20)
-    first = harness.evaluate(project)
-    cache = next((project / ".stillhouse" / "cache" / "eval-sets").iterdir())
-    assert cache.name == f"eval-{first.provenance.eval_set_sha256[:40]}" and (cache / ".sha256").is_file()
-    real = datasets.load_dataset
+    harness.evaluate(project)
+    assert not (project / ".stillhouse" / "cache" / "eval-sets").exists()
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("the eval set was parsed again")
 
-    monkeypatch.setattr(datasets, "load_dataset", refuse)
-    assert harness.evaluate(project).slices[0].n == 20  # from the copy: not parsed
-    with pytest.raises(ManifestError, match="parsed again"):
-        harness.evaluate(project, use_cache=False)  # --no-cache reads the file itself
-    # a copy changed by one byte is not used, and is replaced
-    arrow = next(cache.glob("*.arrow"))
-    data = bytearray(arrow.read_bytes())
-    data[-20] ^= 1
-    arrow.write_bytes(bytes(data))
-    with pytest.raises(ManifestError, match="parsed again"):
-        harness.evaluate(project)
-    monkeypatch.setattr(datasets, "load_dataset", real)
+def test_one_reader_refuses_what_validate_refuses(tmp_path):
+    """An empty label, a byte-order mark, a label outside the manifest's: validate and eval agree."""
+    project = classification_project(tmp_path / "p", teacher="recorded", n=20)
+    rows = eval_rows(20)
+    data = project / "data" / "eval.jsonl"
+
+    def repin(text: bytes) -> None:
+        data.write_bytes(text)
+        m = yaml.safe_load((project / "stillhouse.yaml").read_text())
+        from standards import file_sha256
+
+        m["eval_set"]["sha256"] = file_sha256(data)
+        (project / "stillhouse.yaml").write_text(yaml.safe_dump(m))
+
+    import json
+
+    repin(b"\xef\xbb\xbf" + "".join(json.dumps(r) + "\n" for r in rows).encode())  # a BOM: read by both
     assert harness.evaluate(project).slices[0].n == 20
-    monkeypatch.setattr(datasets, "load_dataset", refuse)
-    assert harness.evaluate(project).slices[0].n == 20  # resealed
-    assert not list(cache.parent.glob(".*.tmp"))
+    out = json.loads(run_cli("validate", project, "--format", "json").stdout)
+    assert next(r for r in out["results"] if r["id"] == "EVAL-003")["status"] == "pass"
+    rows[3]["label"] = ""
+    repin("".join(json.dumps(r) + "\n" for r in rows).encode())
+    res = run_cli("eval", project, "--quiet")
+    assert res.code == 2 and "empty" in res.stderr and "row 4" in res.stderr
+    out = json.loads(run_cli("validate", project, "--format", "json").stdout)
+    eval3 = next(r for r in out["results"] if r["id"] == "EVAL-003")
+    assert eval3["status"] == "fail" and "row 4" in eval3["detail"]
+    rows[3]["label"] = "refund-desk"
+    repin("".join(json.dumps(r) + "\n" for r in rows).encode())
+    res = run_cli("eval", project, "--quiet")
+    assert res.code == 2 and "refund-desk" in res.stderr
+    out = json.loads(run_cli("validate", project, "--format", "json").stdout)
+    assert next(r for r in out["results"] if r["id"] == "EVAL-003")["status"] == "fail"
 
 
 def test_callable_teacher_and_counting_cache(tmp_path):
@@ -217,8 +236,8 @@ def test_callable_teacher_and_counting_cache(tmp_path):
 
 
 def test_cache_key_changes_with_every_output_setting():
-    from harness._adapters import Settings
-    from harness._cache import output_key
+    from harness.eval.adapters import Settings
+    from harness.eval import output_key
 
     base = dict(task="generation", labels=None, prompt_template="Q: {input}", max_new_tokens=8, max_length=None)
     fields = {"id": "id", "input": "text"}
@@ -258,7 +277,7 @@ def test_a_killed_run_leaves_no_report_and_the_rerun_resumes(tmp_path):
     proc.wait(timeout=30)
     parts = list(cache.glob("teacher-*/part-*.json"))
     assert len(parts) >= 2 and not (project / "report").exists()
-    done = sum(len(json.loads(p.read_text())["outputs"]) for p in parts)
+    done = sum(len(_sealed(p)["outputs"]) for p in parts)
     assert done < 48
     log.unlink()
     proc = _spawn(project, {"STILLHOUSE_TEST_CALLS": str(log)})
@@ -279,7 +298,7 @@ def test_two_concurrent_runs_share_one_cache(tmp_path):
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err.decode()
     outputs = list((project / ".stillhouse" / "cache").glob("teacher-*/outputs.json"))
-    assert len(outputs) == 1 and len(json.loads(outputs[0].read_text())["outputs"]) == 32
+    assert len(outputs) == 1 and len(_sealed(outputs[0])["outputs"]) == 32
     assert not list(project.rglob("*.tmp"))
     report = load_report(project / "report" / "report.json")
     assert report.slices[0].teacher_accuracy.value == 1.0
@@ -416,8 +435,8 @@ def test_batched_pass_pads_as_transformers_does_and_matches_predict(tmp_path):
     import torch
 
     from harness import load_project
-    from harness._adapters import make_adapter, pad_batch
-    from harness._eval import batch_order, settings_of
+    from harness.eval.adapters import make_adapter, pad_batch
+    from harness.eval._run import batch_order, settings_of
 
     project = classification_project(tmp_path / "p", teacher="local", n=8)
     p = load_project(project)
@@ -458,15 +477,15 @@ def test_batches_by_length_keep_every_output_on_its_row(tmp_path):
     """Batches are formed by length within each checkpoint chunk, yet every cached output
     and every figure belongs to its own row: compared with the model called row by row."""
     from harness import load_project
-    from harness._adapters import make_adapter
-    from harness._eval import settings_of
+    from harness.eval.adapters import make_adapter
+    from harness.eval import settings_of
 
     project = classification_project(tmp_path / "p", teacher="local", n=8)
     rows = _varied_rows(90)
     write_jsonl(project / "data" / "eval.jsonl", rows)
     manifest(project, {"kind": "local", "path": "teacher/"}, {"kind": "local", "path": "student/"}, rows=len(rows))
     report = harness.evaluate(project, checkpoint_rows=40, batch_size=8, latency_calls=3)
-    cached = json.loads(next((project / ".stillhouse" / "cache").glob("teacher-*/outputs.json")).read_text())
+    cached = _sealed(next((project / ".stillhouse" / "cache").glob("teacher-*/outputs.json")))
     p = load_project(project)
     adapter = make_adapter("teacher", p.manifest.teacher, settings_of(p.manifest), p.dir)
     adapter.load()
@@ -479,36 +498,3 @@ def test_batches_by_length_keep_every_output_on_its_row(tmp_path):
     assert report.slices[0].n == len(rows)
 
 
-def test_an_unloadable_eval_set_copy_is_replaced_and_a_read_only_cache_is_no_error(tmp_path, monkeypatch):
-    """A sealed copy that `datasets` cannot load (say, written by another version) is read
-    from the file once and rewritten; a cache that cannot be written costs only speed."""
-    import datasets
-
-    project = classification_project(tmp_path / "p", teacher="recorded", n=20)
-    first = harness.evaluate(project)
-    cache = next((project / ".stillhouse" / "cache" / "eval-sets").iterdir())
-    real = datasets.load_from_disk
-
-    def broken(path, *a, **k):
-        if str(path) == str(cache):
-            raise ValueError("written by another version")
-        return real(path, *a, **k)
-
-    monkeypatch.setattr(datasets, "load_from_disk", broken)
-    (cache / ".old-copy").write_text("")  # hidden: outside the seal's hash
-    again = harness.evaluate(project)
-    assert [x.model_dump() for x in again.slices] == [x.model_dump() for x in first.slices]
-    monkeypatch.setattr(datasets, "load_from_disk", real)
-    from harness._data import _intact
-
-    assert _intact(cache) and not (cache / ".old-copy").exists()  # rewritten whole
-
-    def no_space(self, *a, **k):
-        raise OSError(28, "No space left on device")
-
-    import shutil
-
-    shutil.rmtree(cache)
-    monkeypatch.setattr(datasets.Dataset, "save_to_disk", no_space)
-    assert harness.evaluate(project).slices[0].n == 20
-    assert not cache.exists() and not list(cache.parent.glob(".*.tmp"))

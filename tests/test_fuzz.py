@@ -83,7 +83,7 @@ def test_md_escape_backslashes_every_markdown_special_once(text: str):
     backslash, newlines flattened."""
     import html
 
-    from harness._markdown import _MD_SPECIAL, md_escape
+    from harness.render._escape import _MD_SPECIAL, md_escape
 
     table = {ord(ch): "\\" + ch for ch in _MD_SPECIAL}
     assert md_escape(text) == html.escape(text, quote=False).translate(table).replace("\n", " ")

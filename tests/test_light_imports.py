@@ -12,7 +12,7 @@ HEAVY = ("torch", "transformers", "datasets")
 
 PROBE = """
 import json, sys
-from harness._cli import main
+from harness.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit:

@@ -311,7 +311,7 @@ def test_hash_command_matches_the_manifest():
 def test_help_has_an_example_for_every_verb():
     res = run_cli("--help")
     assert res.code == 0
-    from harness._cli import cli
+    from harness.cli import cli
 
     for name in cli.commands:
         sub = run_cli(name, "--help")

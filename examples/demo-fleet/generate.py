@@ -24,8 +24,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 import standards  # noqa: E402
-from harness._drift import compute_drift, wilson, write_drift_record  # noqa: E402
-from harness._manifest import load_project  # noqa: E402
+from harness.fleet._drift import compute_drift, wilson, write_drift_record  # noqa: E402
+from harness.project import load_project  # noqa: E402
 
 SEED = 2026
 AS_OF = dt.date(2026, 11, 28)

@@ -74,7 +74,7 @@ def _accuracy(model, tok, rows: list[dict]) -> dict[str, float]:
     """Accuracy overall and on the messages with and without typos."""
     import torch
 
-    from harness._adapters import pad_batch
+    from harness.eval.adapters import pad_batch
 
     enc = tok([r["text"] for r in rows], truncation=True, max_length=FINETUNE["max_length"])
     right = []
@@ -98,8 +98,8 @@ def finetune() -> None:
     from safetensors.torch import save_file
     from transformers import AutoTokenizer, BertForSequenceClassification
 
-    from harness._adapters import pad_batch
-    from harness._distill import length_grouped_batches
+    from harness.eval.adapters import pad_batch
+    from harness.distillation import length_grouped_batches
     from harness._io import atomic_write_text
 
     from transformers.utils import logging as hf_logging

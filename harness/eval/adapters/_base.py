@@ -1,0 +1,129 @@
+"""What every adapter shares: the `Adapter` base class with its capabilities, one model
+output (`Prediction`), the output-changing settings of a run (`Settings`), and padding of
+token lists into tensors (`pad_batch`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..._errors import AdapterError
+
+@dataclass
+class Prediction:
+    """One model output for one example."""
+
+    output: str
+    probs: list[float] | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"output": self.output}
+        for k in ("probs", "input_tokens", "output_tokens"):
+            if getattr(self, k) is not None:
+                d[k] = getattr(self, k)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Prediction:
+        return cls(output=d["output"], probs=d.get("probs"), input_tokens=d.get("input_tokens"),
+                   output_tokens=d.get("output_tokens"))
+
+
+@dataclass
+class Settings:
+    """Everything about a run that changes a model's outputs (and so is in the cache key)."""
+
+    task: str
+    labels: list[str] | None
+    prompt_template: str
+    max_new_tokens: int
+    max_length: int | None
+
+    def prompt(self, text: str) -> str:
+        return self.prompt_template.replace("{input}", text)
+
+
+class Adapter:
+    """Base of every adapter. A kind's behaviour in an evaluation run is said by these class
+    attributes, never by testing its `kind` string."""
+
+    kind: ClassVar[str] = "?"
+    #: "batch1": the harness times calls at batch size 1; "per-call": the adapter records
+    #: each call's time while it runs (endpoints); None: no latency (recorded answers).
+    latency_mode: ClassVar[str | None] = "batch1"
+    #: Rows of similar length share a batch: a model that pads each batch to its longest
+    #: input wastes little on padding that way. Outputs still come back in file order.
+    batch_by_length: ClassVar[bool] = False
+    #: `--batch-size` applies (local models and callables); other kinds size their own batches.
+    takes_batch_size: ClassVar[bool] = False
+    #: The model runs in torch in this process: CPU threads are set for the latency calls.
+    runs_in_torch: ClassVar[bool] = False
+    #: The answers carry token counts, and cost is priced per token (endpoints).
+    priced_by_tokens: ClassVar[bool] = False
+    batch_size = 32
+    device = "cpu"
+
+    def __init__(self, role: str, spec: Any, settings: Settings, project_dir: Path):
+        self.role, self.spec, self.settings, self.project_dir = role, spec, settings, project_dir
+        self.call_seconds: list[float] = []
+        self.input_tokens = 0
+        self.output_tokens = 0
+
+    def load(self) -> None:
+        """Load the model (heavy work happens here, not in __init__)."""
+
+    def predict(self, ids: list[str], inputs: list[str]) -> list[Prediction]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def predict_batches(self, ids: list[str], inputs: list[str],
+                        batches: list[list[int]]) -> Iterator[tuple[list[int], list[Prediction]]]:
+        """Outputs for each batch of row positions (indices into ``ids`` and ``inputs``), in
+        turn: what an evaluation pass calls. By default one `predict` per batch; an adapter
+        with per-row work that is cheaper done once for all the batches overrides it."""
+        for rows in batches:
+            yield rows, self.predict([ids[i] for i in rows], [inputs[i] for i in rows])
+
+    def parameters(self) -> int | None:
+        p = getattr(self.spec, "parameters", None)
+        return p if isinstance(p, int) else None
+
+    def size_bytes(self) -> int | None:
+        return None
+
+    def _fail(self, what: str) -> AdapterError:
+        return AdapterError(f"{self.role} ({getattr(self.spec, 'kind', self.kind)}): {what}")
+
+
+def torch_device() -> str:
+    """Where local models run: CUDA when present, else the CPU."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def pad_batch(tok: Any, features: dict[str, list[list[int]]], rows: list[int] | None = None) -> Any:
+    """Token lists to the tensors `tokenizer(..., padding=True, return_tensors="pt")`
+    returns: every list padded to the longest, on the tokenizer's padding side. With
+    ``rows``, only those positions of ``features`` (e.g. a whole set tokenized once), in
+    that order. Tokenizing a set once and padding each batch with this makes batches cheap."""
+    import torch
+
+    if rows is not None:
+        features = {name: [values[i] for i in rows] for name, values in features.items()}
+    pad_values = {"input_ids": tok.pad_token_id, "attention_mask": 0,
+                  "token_type_ids": getattr(tok, "pad_token_type_id", 0)}
+    if any(pad_values.get(name) is None for name in features):
+        # no pad token, or a model input we do not know how to pad: transformers decides
+        return tok.pad(features, padding=True, return_tensors="pt")
+    width = max(len(ids) for ids in features["input_ids"])
+    left = tok.padding_side == "left"
+    out = {}
+    for name, seqs in features.items():
+        v = pad_values[name]
+        out[name] = torch.tensor([[v] * (width - len(x)) + x if left else x + [v] * (width - len(x)) for x in seqs],
+                                 dtype=torch.long)
+    return out

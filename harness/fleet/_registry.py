@@ -1,0 +1,464 @@
+"""Reading a fleet registry into plain summaries, fast.
+
+Every file is reduced to a small dict (a *summary*) that the fleet logic assesses
+against a clock. Summaries depend only on a file's bytes, so they are cached by the
+sha256 of those bytes in `<registry>/.stillhouse/fleet-cache.json`: a file that changes
+gets a new key, and a cache written by another harness or standards version is ignored
+wholesale. Nothing time-dependent is cached. Failures are never cached, so their
+messages always name the file as it is now.
+
+Files are parsed with the one safe YAML reader (`harness._yaml`, libyaml underneath) and
+validated once; anything it refuses goes through `load_project`, whose error names the
+file, field and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import standards
+from standards import CURRENT_VERSION, VERSIONS, expected_provenance, is_placeholder, model_pin
+
+from .._errors import ManifestError
+from .._io import STATE_DIR
+from .._yaml import parse_yaml
+from ..project import MANIFEST_NAMES
+
+CACHE_FORMAT = "1"
+CACHE_FILE = STATE_DIR / "fleet-cache.json"
+ENTRY_FILE = "entry.yaml"
+MODELS_DIR = "models"
+#: Entries are scanned and summarised in worker processes from this many on.
+PARALLEL_MIN = 400
+
+
+def fast_yaml(raw: bytes) -> Any:
+    """Parse a registry file's YAML safely; raise ValueError on anything `read_yaml_file`
+    would refuse (the caller then asks the full loader for the line-numbered error)."""
+    try:
+        return parse_yaml(raw, "(registry file)")[0]
+    except ManifestError as exc:
+        raise ValueError(str(exc)) from None
+
+
+# --- summaries (pure functions of bytes) -------------------------------------------------
+
+
+def manifest_summary(raw: bytes) -> dict[str, Any]:
+    """The fleet's view of one manifest. Raises ValueError / pydantic errors when the fast
+    path refuses it (the caller then asks `load_project` for the full error)."""
+    data = fast_yaml(raw)
+    if not isinstance(data, dict):
+        raise ValueError("not a mapping")
+    version = data.get("standards_version")
+    if not isinstance(version, str) or version not in VERSIONS:
+        raise ValueError("unknown version")
+    if version == CURRENT_VERSION:
+        m = standards.Manifest.model_validate(data)
+    else:
+        m = standards.parse_manifest(data)  # type: ignore[assignment]
+    return _summarise_manifest(m, data, version)
+
+
+def _summarise_manifest(m: Any, data: dict[str, Any], version: str) -> dict[str, Any]:
+    lc = m.lifecycle
+    ctx = standards.CheckContext(manifest=m, project_dir=Path("."), manifest_file=Path("."), raw=data,
+                                 declared_version=version)
+    life = []
+    for rid in ("LIFE-001", "LIFE-002"):
+        res = standards.CHECKS[rid](ctx)
+        if res.status == "fail":
+            life.append(f"{rid}: {res.detail}")
+    drift = m.triggers.drift
+    o = m.owner
+    return {
+        "name": m.name,
+        "description": getattr(m, "description", None),
+        "owner": None if is_placeholder(o.handle) else o.handle,
+        "team": None if is_placeholder(o.team) else o.team,
+        "backup": None if (o.backup is None or is_placeholder(o.backup)) else o.backup,
+        "status": lc.status.value,
+        "created": lc.created.isoformat(),
+        "end_date": lc.end_date.isoformat() if lc.end_date else None,
+        "replacement": lc.replacement,
+        "retired_on": lc.retired_on.isoformat() if lc.retired_on else None,
+        "retirement_reason": lc.retirement_reason,
+        "declared_version": version,
+        "teacher_family": m.teacher.family,
+        "teacher_pin": model_pin(m.teacher),
+        "student_pin": model_pin(m.student),
+        "expected": expected_provenance(m),
+        "teacher_change": m.triggers.teacher_change,
+        "cadence_days": m.triggers.cadence_days,
+        "drift": {"metric": drift.metric, "max_drop": drift.max_drop} if drift else None,
+        "life": life,
+    }
+
+
+def report_summary(raw: bytes) -> dict[str, Any]:
+    """The fleet's view of one eval report; raises pydantic's ValidationError if it is not one."""
+    r = standards.EvalReport.model_validate_json(raw)
+    p = r.provenance
+    return {
+        "project": r.project,
+        "provenance": {
+            "teacher_pin": p.teacher_pin,
+            "student_sha256": p.student_sha256,
+            "eval_set_sha256": p.eval_set_sha256,
+            "standards_version": p.standards_version,
+        },
+        "finished_at": p.finished_at.isoformat(),
+        "verdict": r.gate.verdict,
+        "slices": [
+            {"name": s.name, "n": s.n,
+             "student_accuracy": s.student_accuracy.value if s.student_accuracy else None,
+             "teacher_accuracy": s.teacher_accuracy.value if s.teacher_accuracy else None,
+             "agreement": s.agreement.value if s.agreement else None}
+            for s in r.slices
+        ],
+    }
+
+
+def drift_summary(raw: bytes) -> dict[str, Any]:
+    """The fleet's view of one drift record."""
+    rec = standards.DriftRecord.model_validate_json(raw)
+    last = next((w for w in reversed(rec.windows) if w.assessable), None)
+    latest = rec.windows[-1] if rec.windows else None
+    baseline = rec.baseline.agreement if rec.metric == "agreement" else rec.baseline.accuracy
+    est = None if last is None else (last.agreement if rec.metric == "agreement" else last.accuracy)
+    drop = None if last is None else (last.agreement_drop if rec.metric == "agreement" else last.accuracy_drop)
+    return {
+        "project": rec.project,
+        "computed_at": rec.computed_at.isoformat(),
+        "student_pin": rec.baseline.student_pin,
+        "metric": rec.metric,
+        "max_drop": rec.max_drop,
+        "fired": rec.fired,
+        "reason": rec.reason,
+        "window_end": last.end.isoformat() if last else None,
+        "baseline": baseline.value if baseline else None,
+        "value": est.value if est else None,
+        "low": est.low if est else None,
+        "high": est.high if est else None,
+        "drop": drop,
+        "slice_psi_max": latest.slice_psi_max if latest else None,
+        "length_psi": latest.length_psi if latest else None,
+    }
+
+
+SUMMARISERS = {"manifest": manifest_summary, "report": report_summary, "drift": drift_summary}
+
+
+def _summarise(kind: str, raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        return SUMMARISERS[kind](raw), None
+    except Exception as exc:  # noqa: BLE001 - any refusal becomes a listed problem
+        return None, _short_error(exc)
+
+
+def _short_error(exc: Exception) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        errs = exc.errors(include_url=False)
+        parts = []
+        for e in errs[:5]:
+            loc = ".".join(str(x) for x in e["loc"]) or "(document)"
+            parts.append(f"{loc}: {e['msg']}")
+        more = f" (+{len(errs) - 5} more)" if len(errs) > 5 else ""
+        return "; ".join(parts) + more
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+# --- the registry on disk -----------------------------------------------------------------
+
+
+@dataclass
+class FileRef:
+    """One file the fleet reads: where it is and its bytes' hash."""
+
+    path: str
+    sha256: str
+    raw: bytes = field(repr=False, default=b"")
+
+
+@dataclass
+class EntryFiles:
+    """What one `models/<entry>/` folder holds (paths as strings: 10,000 of these cross a
+    process boundary in a big fleet, and strings pickle fast)."""
+
+    name: str
+    dir: str
+    manifest: FileRef | None = None
+    project_dir: str | None = None
+    pointer: bool = False
+    report: FileRef | None = None
+    history: list[FileRef] = field(default_factory=list)
+    drift: FileRef | None = None
+    problems: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (message, file, field)
+
+    def files(self) -> list[tuple[str, FileRef]]:
+        """(summary kind, file) for every file the fleet reads from this entry."""
+        out: list[tuple[str, FileRef]] = []
+        if self.manifest:
+            out.append(("manifest", self.manifest))
+        if self.report:
+            out.append(("report", self.report))
+        out += [("report", h) for h in self.history]
+        if self.drift:
+            out.append(("drift", self.drift))
+        return out
+
+
+def _ref(path: str) -> FileRef:
+    with open(path, "rb") as f:
+        raw = f.read()
+    return FileRef(path, hashlib.sha256(raw).hexdigest(), raw)
+
+
+def _listing(folder: str) -> dict[str, bool]:
+    """name -> is a folder, for every entry of ``folder`` (empty when it does not exist)."""
+    try:
+        with os.scandir(folder) as it:
+            return {e.name: e.is_dir() for e in it}
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+
+
+def _json_files(folder: str) -> list[str]:
+    return sorted(os.path.join(folder, n) for n, is_dir in _listing(folder).items()
+                  if n.endswith(".json") and not n.startswith(".") and not is_dir)
+
+
+def scan_entry(entry_dir: str | Path) -> EntryFiles:
+    """Find the files of one registry entry; record what is missing as problems.
+
+    Plain `os` calls on strings: this runs once per model, 10,000 times in a big fleet."""
+    d = str(entry_dir)
+    ent = EntryFiles(name=os.path.basename(d), dir=d)
+    names = _listing(d)
+    manifests = [n for n in MANIFEST_NAMES if n in names]
+    has_pointer = ENTRY_FILE in names
+    if len(manifests) + has_pointer > 1:
+        ent.problems.append((f"holds both {' and '.join(manifests + ([ENTRY_FILE] if has_pointer else []))}; "
+                             "keep one", d, None))
+        return ent
+    if manifests:
+        ent.manifest = _ref(os.path.join(d, manifests[0]))
+        ent.project_dir = d
+    elif has_pointer:
+        ent.pointer = True
+        pointer = Path(d) / ENTRY_FILE
+        target = _read_pointer(ent, pointer)
+        if target is None:
+            return ent
+        ent.project_dir = str(target if target.is_dir() else target.parent)
+        mfile = target if target.is_file() else next(
+            (target / n for n in MANIFEST_NAMES if (target / n).is_file()), None)
+        if mfile is None:
+            ent.problems.append((f"entry.yaml points at {target}, which has no {MANIFEST_NAMES[0]}"
+                                 if target.exists() else f"entry.yaml points at {target}, which does not exist",
+                                 str(pointer), "project"))
+            return ent
+        ent.manifest = _ref(str(mfile))
+    else:
+        ent.problems.append((f"no {MANIFEST_NAMES[0]} and no {ENTRY_FILE}: nothing is registered here", d, None))
+        return ent
+    report = None
+    if names.get(standards.REPORT_DIR):
+        candidate = os.path.join(d, standards.REPORT_DIR, "report.json")
+        if os.path.isfile(candidate):
+            report = candidate
+    if report is None and ent.pointer and ent.project_dir is not None:
+        candidate = os.path.join(ent.project_dir, standards.REPORT_DIR, "report.json")
+        if os.path.isfile(candidate):
+            report = candidate
+    if report is not None:
+        ent.report = _ref(report)
+    if names.get("reports"):
+        ent.history = [_ref(p) for p in _json_files(os.path.join(d, "reports"))]
+    drift_files = _json_files(os.path.join(d, "drift")) if names.get("drift") else []
+    if ent.pointer and ent.project_dir is not None and ent.project_dir != d:
+        drift_files += _json_files(os.path.join(ent.project_dir, "drift"))
+    if drift_files:
+        ent.drift = _ref(max(drift_files, key=os.path.basename))
+    return ent
+
+
+def _read_pointer(ent: EntryFiles, path: Path) -> Path | None:
+    from pydantic import ValidationError
+
+    from .._yaml import read_yaml_file
+
+    try:
+        data, _, _ = read_yaml_file(path)
+        entry = standards.RegistryEntry.model_validate(data)
+    except ManifestError as exc:
+        for p in exc.problems:
+            ent.problems.append((f"expected {p.expected}; found {p.found}", str(path), p.field or None))
+        return None
+    except ValidationError as exc:
+        ent.problems.append((_short_error(exc), str(path), None))
+        return None
+    target = Path(entry.project)
+    if not target.is_absolute():
+        target = (path.parent / target).resolve()
+    return target
+
+
+def entry_dirs(registry: Path) -> list[str]:
+    """The entry folders under `models/`, sorted by name (hidden ones skipped)."""
+    models = os.path.join(registry, MODELS_DIR)
+    return [os.path.join(models, n) for n, is_dir in sorted(_listing(models).items())
+            if is_dir and not n.startswith(".")]
+
+
+# --- scanning and summarising, in worker processes when the fleet is big -------------------
+
+Summary = tuple[dict[str, Any] | None, str | None]
+
+
+def _scan_chunk(dirs: list[str], known: frozenset[str] | set[str]) -> tuple[list[EntryFiles | tuple[str, str]],
+                                                                          dict[str, Summary]]:
+    """Scan entry folders, summarise every file whose summary is not known yet, and drop the
+    bytes: only small summaries and paths travel back to the parent.
+
+    The work goes in batches of `_BATCH` entries: read a batch's folders and files, then
+    summarise its manifests, then its reports, then its drift records, rather than entry by
+    entry, so each kind of work runs in a stretch (`docs/internals/performance.md`)."""
+    entries: list[EntryFiles | tuple[str, str]] = []
+    computed: dict[str, Summary] = {}
+    for start in range(0, len(dirs), _BATCH):
+        todo: dict[str, list[tuple[str, FileRef]]] = {kind: [] for kind in SUMMARISERS}
+        for d in dirs[start:start + _BATCH]:
+            try:
+                ent = scan_entry(d)
+            except OSError as exc:
+                entries.append((d, f"unreadable: {exc.strerror or exc}"))
+                continue
+            for kind, ref in ent.files():
+                todo[kind].append((f"{kind}:{ref.sha256}", ref))
+            entries.append(ent)
+        for kind, refs in todo.items():
+            for key, ref in refs:
+                if key not in known and key not in computed:
+                    computed[key] = _summarise(kind, ref.raw)
+                ref.raw = b""
+    return entries, computed
+
+
+_BATCH = 256
+
+
+def scan_registry(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles | tuple[str, str]], dict[str, Summary]]:
+    """Every entry folder scanned (or `(folder, problem)` when unreadable), in order, and the
+    summary (or error message) of every file they hold. With many entries the work is split
+    over forked worker processes, one per core; results are identical either way."""
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+
+    known = set(cache.data)
+    cores = min(os.cpu_count() or 1, 8)
+    # fork is missing on Windows and unsafe on macOS: elsewhere than Linux, one process
+    parallel = len(dirs) >= PARALLEL_MIN and cores >= 2 and sys.platform.startswith("linux")
+    parts: list[tuple[list[EntryFiles | tuple[str, str]], dict[str, Summary]]] | None = None
+    if parallel:
+        import multiprocessing as mp
+
+        # This process takes an equal share itself (its results need no pickling); the
+        # workers' shares go out in small chunks so a slow chunk does not hold up the rest.
+        own = len(dirs) // cores
+        rest = dirs[own:]
+        chunk = -(-len(rest) // ((cores - 1) * 4))
+        frozen = frozenset(known)
+        try:
+            with ProcessPoolExecutor(max_workers=cores - 1, mp_context=mp.get_context("fork")) as pool:
+                futures = [pool.submit(_scan_chunk, rest[i:i + chunk], frozen) for i in range(0, len(rest), chunk)]
+                parts = [_scan_chunk(dirs[:own], known)] + [f.result() for f in futures]
+        except BrokenExecutor:  # a worker died: do it all here
+            parts = None
+    if parts is None:
+        parts = [_scan_chunk(dirs, known)]
+    entries = [e for part, _ in parts for e in part]
+    computed = {k: v for _, c in parts for k, v in c.items()}
+    return entries, cache.absorb(entries, computed)
+
+
+# --- the cache ------------------------------------------------------------------------------
+
+
+class SummaryCache:
+    """Summaries keyed by `<kind>:<sha256 of the bytes>`; a miss is computed and kept."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.stamp = code_stamp()
+        self.data: dict[str, dict[str, Any]] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        if path is not None and path.is_file():
+            try:
+                doc = json.loads(path.read_bytes())
+                if isinstance(doc, dict) and doc.get("stamp") == self.stamp and isinstance(doc.get("entries"), dict):
+                    self.data = doc["entries"]
+            except (OSError, ValueError):
+                self.data = {}
+
+    def absorb(self, entries: Iterable[EntryFiles | tuple[str, str]],
+               computed: dict[str, Summary]) -> dict[str, Summary]:
+        """Keep the newly computed summaries (failures are never kept) and return the summary
+        of every file the entries hold."""
+        out: dict[str, Summary] = {}
+        for ent in entries:
+            if isinstance(ent, tuple):
+                continue
+            for kind, ref in ent.files():
+                key = f"{kind}:{ref.sha256}"
+                if key in out:
+                    continue
+                hit = self.data.get(key)
+                if hit is not None:
+                    out[key] = (hit, None)
+                    self.used.add(key)
+                    continue
+                res = computed[key]
+                out[key] = res
+                if res[0] is not None:
+                    self.data[key] = res[0]
+                    self.used.add(key)
+                    self.dirty = True
+        return out
+
+    def stale(self) -> bool:
+        """Whether `save()` has anything to write: new summaries, or entries no longer used."""
+        return self.path is not None and (self.dirty or set(self.data) != self.used)
+
+    def save(self) -> None:
+        """Write the entries used this run (atomically); a read-only registry just skips it."""
+        if self.path is None or not self.stale():
+            return
+        from pydantic_core import to_json
+
+        from .._io import atomic_write_bytes
+
+        doc = {"stamp": self.stamp, "entries": {k: self.data[k] for k in sorted(self.used)}}
+        try:
+            atomic_write_bytes(self.path, to_json(doc), durable=False)  # pydantic's serializer: 3x json.dumps
+        except OSError:
+            pass
+
+
+def code_stamp() -> str:
+    """Identifies the code that makes summaries: this module and every `standards` module.
+    Any edit to either (a new schema field, a changed check) invalidates the whole cache."""
+    h = hashlib.sha256(f"{CACHE_FORMAT}/{CURRENT_VERSION}".encode())
+    for p in [*sorted(Path(__file__).parent.glob("*.py")), *sorted(Path(standards.__file__).parent.glob("*.py"))]:
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
