@@ -6,7 +6,7 @@ that the light commands (`validate`, `checklist`, `fleet`) can import in millise
 
 from __future__ import annotations
 
-from . import v1_0, v1_1
+from . import v1_0, v1_1, v1_2
 from ._base import PLACEHOLDER_PREFIX, is_placeholder
 from .catalogue import Area, Catalogue, Requirement, load_catalogue
 from .checks import (
@@ -57,7 +57,7 @@ from .report import (
 from .slices import matches, rule_columns, slice_masks
 from .versions import CHANGELOG, CURRENT_VERSION, VERSIONS, UnknownVersion, field_hint, manifest_model, migrate, parse_manifest
 
-Manifest = v1_1.Manifest
+Manifest = v1_2.Manifest
 """The manifest of the current standards version; every older version migrates to it."""
 
 __version__ = CURRENT_VERSION
@@ -71,7 +71,7 @@ __all__ = sorted([
     "artifact_sha256", "field_hint", "file_sha256", "is_placeholder", "is_sha256", "load_catalogue",
     "manifest_model", "matches", "migrate", "model_pin", "parse_manifest", "pin_problem",
     "report_mismatches", "rule_columns", "run_checks", "schema_documents", "slice_masks", "v1_0", "v1_1",
-    "write_schemas",
+    "write_schemas", "v1_2",
     # the fleet
     "DriftBaseline", "DriftRecord", "DriftSummary", "DriftWindow", "FleetSlice", "RegistryEntry",
     "RegistrySettings", "TRIGGER_CODES", "expected_provenance", "provenance_mismatches",

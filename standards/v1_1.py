@@ -5,7 +5,7 @@ Every 1.0 manifest still loads: the loader migrates it forward (`v1_0.migrate_to
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -121,10 +121,17 @@ class ManifestV1_1(v1_0.ManifestV1_0):
     )
 
 
+def migrate_to_next(data: dict[str, Any]) -> dict[str, Any]:
+    """Carry a 1.1 manifest forward to 1.2: only the version string (1.2 adds optional fields)."""
+    out = dict(data)
+    out["standards_version"] = "1.2"
+    return out
+
+
 Manifest = ManifestV1_1
 
 __all__ = [
-    "VERSION", "RENAMED", "Manifest", "ManifestV1_1", "Monitoring", "Distillation", "StudentInit", "TrainSet",
+    "VERSION", "RENAMED", "Manifest", "migrate_to_next", "ManifestV1_1", "Monitoring", "Distillation", "StudentInit", "TrainSet",
     "Approval", "Budgets", "CostModel", "EvalSet", "Generation", "Lifecycle", "ModelSpec", "Owner",
     "QualityBar", "Slice", "Task", "Triggers",
 ]

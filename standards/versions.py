@@ -23,13 +23,25 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import v1_0, v1_1
+from . import v1_0, v1_1, v1_2
 
-VERSIONS: dict[str, ModuleType] = {"1.0": v1_0, "1.1": v1_1}
-CURRENT_VERSION = "1.1"
+VERSIONS: dict[str, ModuleType] = {"1.0": v1_0, "1.1": v1_1, "1.2": v1_2}
+CURRENT_VERSION = "1.2"
 
 #: One entry per released version, newest first. The docs render this list.
 CHANGELOG: list[dict[str, Any]] = [
+    {
+        "version": "1.2",
+        "date": "2026-11-30",
+        "changes": [
+            "Added `distillation.tokenizer`: a tokenizer folder for building a new student when the teacher "
+            "lends none (a `recorded` or `endpoint` teacher).",
+            "Added `distillation.classification` and `distillation.generation`: the settings of each task's "
+            "distillation recipe (all optional, with the recipes' defaults).",
+            "Added `sha256` to `hub` models (optional): the artifact hash of the snapshot folder.",
+            "1.1 manifests migrate automatically (only the version string changes).",
+        ],
+    },
     {
         "version": "1.1",
         "date": "2026-11-28",

@@ -96,7 +96,7 @@ def manifest(project: Path, teacher: dict[str, Any], student: dict[str, Any], *,
         if spec["kind"] in ("local", "recorded"):
             spec.setdefault("sha256", artifact_sha256(project / spec["path"]))
     data: dict[str, Any] = {
-        "standards_version": "1.1", "name": name, "task": task,
+        "standards_version": "1.2", "name": name, "task": task,
         "owner": {"handle": "ada", "team": "ml", "backup": "grace"},
         "teacher": teacher, "student": student,
         "eval_set": {"path": eval_path, "sha256": artifact_sha256(project / eval_path), "rows": rows,

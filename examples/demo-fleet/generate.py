@@ -105,7 +105,7 @@ def teacher_pin(m: dict) -> tuple[str, str]:
 
 
 def manifest_text(m: dict) -> str:
-    version = m.get("version", "1.1")
+    version = m.get("version", "1.2")
     t_yaml, _ = teacher_pin(m)
     created = (AS_OF - dt.timedelta(days=m["created"])).isoformat()
     lc = {"status": m["status"], "created": created, **m.get("lifecycle", {})}
@@ -157,7 +157,7 @@ def make_report(m: dict, age_days: int, offset: float, rng: random.Random, manif
     _, t_pin = teacher_pin(m)
     finished = NOW - dt.timedelta(days=age_days, hours=rng.randint(1, 20))
     started = finished - dt.timedelta(minutes=rng.randint(3, 40))
-    version = m.get("version", "1.1")
+    version = m.get("version", "1.2")
     slices, bars = [], []
     for name, _, _, share in [("all", "", "", 1.0), *SLICES]:
         n = int(EVAL_ROWS * share)

@@ -94,13 +94,13 @@ def train_student(train: list[dict], out: Path) -> int:
 
 
 MANIFEST = """\
-# yaml-language-server: $schema=../../standards/schemas/manifest-1.1.schema.json
+# yaml-language-server: $schema=../../standards/schemas/manifest-1.2.schema.json
 #
 # A generation project in miniature: spell out digits. Teacher: a Python callable;
 # student: a two-layer GPT-2 trained on its answers.
 # Rebuild everything:  .venv/bin/python examples/generation-mini/build.py
 # Evaluate and gate:   stillhouse eval examples/generation-mini --gate
-standards_version: "1.1"
+standards_version: "1.2"
 name: generation-mini-speller
 description: Spells out digit strings; shows `stillhouse eval` on a generation task.
 task: generation

@@ -135,13 +135,13 @@ def train_student(train: list[dict], teacher: dict[str, dict], out: Path) -> Non
 
 
 MANIFEST = """\
-# yaml-language-server: $schema=../../standards/schemas/manifest-1.1.schema.json
+# yaml-language-server: $schema=../../standards/schemas/manifest-1.2.schema.json
 #
 # The minimal Stillhouse project: a recorded teacher, a tiny student, a frozen eval set.
 # Rebuild everything:  .venv/bin/python examples/minimal/build.py
 # Check it:            stillhouse validate examples/minimal
 # Evaluate and gate:   stillhouse eval examples/minimal --gate
-standards_version: "1.1"
+standards_version: "1.2"
 name: minimal-ticket-router
 description: Routes support tickets to one of four queues; the smallest complete Stillhouse project.
 task: classification

@@ -81,7 +81,7 @@ def load_project(target: Path | str = ".") -> Project:
         raise ManifestError([Problem(name, "standards_version", f'a version string, e.g. "{CURRENT_VERSION}"',
                                      "nothing (field missing)", line=1)])
     if not isinstance(version, str):
-        hint = 'quote it, e.g. standards_version: "1.1"' if isinstance(version, (int, float)) else None
+        hint = f'quote it, e.g. standards_version: "{CURRENT_VERSION}"' if isinstance(version, (int, float)) else None
         raise ManifestError([Problem(name, "standards_version", f"a quoted version string: one of {', '.join(VERSIONS)}",
                                      f"{version!r} ({type(version).__name__})", line=lines.get("standards_version"),
                                      hint=hint)])

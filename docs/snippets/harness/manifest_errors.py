@@ -7,7 +7,7 @@ import harness
 project = Path("broken-project")
 project.mkdir(exist_ok=True)
 (project / "stillhouse.yaml").write_text(
-    'standards_version: "1.1"\n'
+    'standards_version: "1.2"\n'
     "name: Not A Slug\n"
     "task: translation\n",
     encoding="utf-8",
