@@ -253,15 +253,13 @@ def paired_lower_bound(student: Sequence[bool], teacher: Sequence[bool], confide
     return quantile(bootstrap_deltas(student, teacher), 1 - confidence)
 
 
-def certifiable_drop(n: int, teacher_accuracy: float, confidence: float) -> float:
-    """The smallest allowed drop a paired test can certify on ``n`` items when the student
-    matches the teacher (no discordant pairs beyond what agreement implies): the one-sided
-    bound of a difference whose discordant pairs are those of a student that disagrees
-    with the teacher on a small share of items. Used to warn about bars tighter than their
-    slice can ever show. Approximated with the normal bound of the paired difference under
-    a discordance rate of ``min(p, 1 - p)`` (the teacher's own error or success share):
-    z · sqrt(d / n) with d that rate."""
+def certifiable_drop(n: int, discordance: float, confidence: float) -> float:
+    """The smallest drop a paired test can rule out on ``n`` items for a student as accurate
+    as the teacher that disagrees with it (one right, the other wrong) on a share
+    ``discordance`` of them: the normal one-sided bound z·sqrt(d/n) of their mean
+    difference, with d at least 1/n. A bar allowing less than this cannot pass on that
+    slice, however good the student."""
     if n <= 0:
         return float("inf")
-    d = max(min(teacher_accuracy, 1 - teacher_accuracy), 1.0 / n)
+    d = max(discordance, 1.0 / n)
     return z_for(confidence, two_sided=False) * math.sqrt(d / n)

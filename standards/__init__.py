@@ -52,6 +52,7 @@ from .report import (
     ModelSummary,
     PairedComparison,
     Provenance,
+    Signature,
     SliceResult,
 )
 from .slices import matches, rule_columns, slice_masks
@@ -67,7 +68,7 @@ __all__ = sorted([
     "CheckResult", "Cost", "Estimate", "EvalReport", "FleetModel", "FleetReport", "Gate", "Latency",
     "Manifest", "ModelSummary", "PLACEHOLDER_PREFIX", "PairedComparison", "People", "Person", "Problem",
     "Provenance", "REPORT_DIR", "Requirement", "RequirementResult", "RolloutFigures", "SCHEMA_DIR",
-    "SliceResult", "TeacherRelease", "Teachers", "TriggerFired", "UnknownVersion", "VERSIONS",
+    "Signature", "SliceResult", "TeacherRelease", "Teachers", "TriggerFired", "UnknownVersion", "VERSIONS",
     "artifact_sha256", "field_hint", "file_sha256", "is_placeholder", "is_sha256", "load_catalogue",
     "manifest_model", "matches", "migrate", "model_pin", "parse_manifest", "pin_problem",
     "report_mismatches", "rule_columns", "run_checks", "schema_documents", "slice_masks", "v1_0", "v1_1",

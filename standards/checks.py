@@ -8,8 +8,7 @@ automatic requirement has exactly one check here and every check has a requireme
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +17,7 @@ from ._base import is_placeholder
 from .catalogue import Catalogue, load_catalogue
 from .hashing import artifact_sha256, file_sha256, is_sha256
 from .pins import model_pin, pin_problem
+from .report import EvalReport
 from .slices import rule_columns, slice_masks
 from .tabular import TableError, missing_value, read_rows
 from .versions import CURRENT_VERSION, version_at_most
@@ -55,6 +55,20 @@ class CheckContext:
         if "placeholders" not in self._memo:
             self._memo["placeholders"] = list(_walk_placeholders(self.raw, ""))
         return self._memo["placeholders"]  # type: ignore[no-any-return]
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per context (hashes of big folders are read by several checks)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def report(self) -> EvalReport | None:
+        """The project's `report/report.json` validated against its schema; None when there is
+        none; `ReportError` when it is not a report (validate then exits 2, naming the field)."""
+        path = self.project_dir / REPORT_DIR / "report.json"
+        if not path.is_file():
+            return None
+        return self.memo("report", lambda: read_report(path))  # type: ignore[no-any-return]
 
     def eval_rows(self) -> list[dict[str, Any]] | None:
         """Rows of the eval set when its hash matches (EVAL-002 passed), else None."""
@@ -129,8 +143,14 @@ def _no_placeholders(ctx: CheckContext) -> CheckResult:
 @check("EVAL-001")
 def _frozen_set_and_slices(ctx: CheckContext) -> CheckResult:
     m = ctx.manifest
+    problems = []
+    if is_placeholder(m.eval_set.path) or not ctx.path(m.eval_set.path).is_file():
+        problems.append(f"eval_set.path: no eval set at {m.eval_set.path} yet: write the frozen set there, then "
+                        f"pin it with `stillhouse hash {m.eval_set.path}`")
     if not m.slices:
-        return fail("no slices declared: add at least one under `slices`")
+        problems.append("no slices declared: add at least one under `slices`")
+    if problems:
+        return fail("; ".join(problems))
     return ok(f"eval set {m.eval_set.path} with {len(m.slices)} slice(s): " + ", ".join(s.name for s in m.slices))
 
 
@@ -212,7 +232,6 @@ def expected_provenance(manifest: Any) -> dict[str, str]:
     expected = {
         "teacher_pin": model_pin(manifest.teacher),
         "eval_set_sha256": manifest.eval_set.sha256.lower(),
-        "standards_version": CURRENT_VERSION,
     }
     if manifest.student.hashed:
         expected["student_sha256"] = manifest.student.sha256.lower()
@@ -220,27 +239,73 @@ def expected_provenance(manifest: Any) -> dict[str, str]:
     return expected
 
 
-def provenance_mismatches(report: dict[str, Any], expected: dict[str, str]) -> list[str]:
-    """`report_mismatches` against a precomputed `expected_provenance` (the fleet keeps
-    those per manifest, so it never re-reads a manifest to compare a report)."""
-    prov = report.get("provenance", {})
-    if not isinstance(prov, dict):
-        prov = {}
+def provenance_mismatches(provenance: Mapping[str, Any], project: str, expected: Mapping[str, str]) -> list[str]:
+    """Why a report's provenance (its fields as data) and project name are not about the
+    model `expected_provenance` describes (the fleet keeps those per manifest, so it never
+    re-reads a manifest to compare a report)."""
     out = []
     for key, want in expected.items():
         if key == "project":
             continue
-        got = prov.get(key)
+        got = provenance.get(key)
         if got != want:
             out.append(f"{key} is {got!r} in the report but {want!r} in the manifest")
-    if report.get("project") != expected.get("project"):
-        out.append(f"report is for project {report.get('project')!r}, not {expected.get('project')!r}")
+    if project != expected.get("project"):
+        out.append(f"the report is for project {project!r}, not {expected.get('project')!r}")
     return out
 
 
-def report_mismatches(report: dict[str, Any], manifest: Any) -> list[str]:
-    """Why a report (as JSON data) is not about the model the manifest describes."""
-    return provenance_mismatches(report, expected_provenance(manifest))
+def report_mismatches(report: EvalReport, manifest: Any) -> list[str]:
+    """Why ``report`` is not about the model ``manifest`` describes (pins, eval set, name)."""
+    return provenance_mismatches(report.provenance.model_dump(), report.project, expected_provenance(manifest))
+
+
+class ReportError(ValueError):
+    """A `report.json` that is not an eval report: unusable input, not a failed standard."""
+
+    def __init__(self, file: str, field: str, expected: str, found: str):
+        self.file, self.field, self.expected, self.found = file, field, expected, found
+        super().__init__(f"{file}: {field}: expected {expected}; found {found}")
+
+
+def read_report(path: Path) -> EvalReport:
+    """A `report.json` validated against its schema, or `ReportError` naming the first bad field."""
+    from pydantic import ValidationError
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ReportError(str(path), "", "a readable report", exc.strerror or str(exc)) from None
+    try:
+        return EvalReport.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        err = errors[0]
+        loc = ".".join(str(x) for x in err["loc"]) or "(document)"
+        found = "nothing" if err["type"] == "missing" else repr(err.get("input"))[:80]
+        more = f" ({len(errors)} problems in all)" if len(errors) > 1 else ""
+        raise ReportError(str(path), loc, f"an eval report: {err['msg']}{more}", found) from None
+    except RecursionError:
+        raise ReportError(str(path), "(document)", "an eval report", "JSON nested too deeply") from None
+
+
+def _files_now(ctx: CheckContext, report: EvalReport) -> list[str]:
+    """The teacher's and student's files on disk against the hashes the report ran on (a hub
+    snapshot is pinned by commit in the manifest, so only the report binds its bytes)."""
+    out = []
+    for role, recorded in (("student", report.provenance.student_sha256), ("teacher", report.provenance.teacher_sha256)):
+        spec = getattr(ctx.manifest, role)
+        if recorded is None or spec.files == "none" or is_placeholder(getattr(spec, "path", None)):
+            continue
+        p = ctx.path(spec.path)
+        if not p.exists():
+            out.append(f"{role} files are gone from {spec.path}")
+            continue
+        now = ctx.memo(f"artifact:{p}", lambda: artifact_sha256(p))
+        if now != recorded:
+            out.append(f"the {role}'s files changed since the report ({spec.path} hashes to {now[:12]}…, "
+                       f"the report ran on {recorded[:12]}…)")
+    return out
 
 
 @check("EVAL-005")
@@ -252,19 +317,27 @@ def _current_report(ctx: CheckContext) -> CheckResult:
         if needed:
             return fail(f"no report at {REPORT_DIR}/report.json: run `stillhouse eval`")
         return skip(f"not required while {status}; no report yet")
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(report, dict):
-            raise ValueError("not a JSON object")
-    except (ValueError, UnicodeDecodeError) as exc:
-        return fail(f"{REPORT_DIR}/report.json is not a readable report: {exc}")
-    problems = report_mismatches(report, ctx.manifest)
-    verdict = report.get("gate", {}).get("verdict")
-    if verdict != "pass":
-        problems.append(f"gate verdict is {verdict!r}")
-    if problems:
-        return fail("; ".join(problems)) if needed else CheckResult("warn", "; ".join(problems))
-    return ok(f"report of {report.get('provenance', {}).get('finished_at', '?')} is current and passing")
+    report = ctx.report()
+    assert report is not None  # an unreadable report stops validate before the checks (exit 2)
+    if report.teacher_only:
+        detail = "the report is teacher-only (`eval --teacher-only`): evaluate the student with `stillhouse eval`"
+        return fail(detail) if needed else CheckResult("warn", detail)
+    from .receipts import recheck
+
+    rc = recheck(report, ctx.manifest)
+    problems = [*rc.tampered, *report_mismatches(report, ctx.manifest), *_files_now(ctx, report)]
+    stale = rc.stale
+    if rc.verdict != "pass":
+        failed = [f"{b.slice} · {b.metric}" for b in report.gate.bars + report.gate.budgets
+                  if not b.passed and b.level == "must"]
+        problems.append("the gate fails" + (f" ({', '.join(failed)})" if failed else ""))
+    if stale or problems:
+        detail = "; ".join(problems)
+        if stale:
+            detail += ("; " if detail else "") + "not current for the manifest: " + "; ".join(stale) + \
+                " (run `stillhouse eval` again)"
+        return fail(detail) if needed else CheckResult("warn", detail)
+    return ok(f"report of {report.provenance.finished_at:%Y-%m-%d %H:%M} UTC is current and passing")
 
 
 # --- teacher versioning -----------------------------------------------------------------
@@ -406,6 +479,21 @@ def _budgets(ctx: CheckContext) -> CheckResult:
     if missing:
         return CheckResult("warn", "no budget for " + ", ".join(f"budgets.{m}" for m in missing))
     return ok(f"p95 ≤ {b.latency_p95_ms} ms, ≤ {b.cost_per_1k_calls_usd} USD per 1k calls")
+
+
+@check("BAR-006")
+def _certifiable(ctx: CheckContext) -> CheckResult:
+    report = ctx.report()
+    tight = [f"{b.slice}: max_drop_vs_teacher {b.max_drop_vs_teacher:g} < {b.certifiable_drop:.3f}"
+             for b in (report.gate.bars if report is not None else [])
+             if b.max_drop_vs_teacher is not None and b.certifiable_drop is not None
+             and b.max_drop_vs_teacher < b.certifiable_drop]
+    if report is None or not any(b.certifiable_drop is not None for b in report.gate.bars):
+        return skip("needs a report with paired bars (`stillhouse eval`)")
+    if tight:
+        return fail("bars tighter than their slice can certify at its size (grow the slice or allow a larger "
+                    "drop): " + "; ".join(tight))
+    return ok("every drop bar is wider than the smallest drop its slice can certify")
 
 
 # --- ownership and lifecycle ----------------------------------------------------------------

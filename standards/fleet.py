@@ -27,7 +27,7 @@ from .report import Estimate
 
 FLEET_REPORT_VERSION = "1.0"
 DRIFT_RECORD_VERSION = "1.0"
-TRIGGER_CODES = ("teacher_moved", "drift", "cadence_elapsed", "standards_outdated")
+TRIGGER_CODES = ("teacher_moved", "teacher_retiring", "drift", "cadence_elapsed", "standards_outdated")
 
 
 # --- registry files ----------------------------------------------------------------------
@@ -43,6 +43,11 @@ class TeacherRelease(StrictModel):
         "`repo@commit` (hub), `endpoint:<dated model>` (endpoint), `module:function@version` (callable).",
     )
     since: dt.date | None = Field(default=None, description="Day this pin became current.")
+    retires_on: dt.date | None = Field(
+        default=None, description="Day the provider shuts this version down (API models get shutdown dates). "
+        "Models on this pin fire `teacher_retiring` that many days before (`registry.yaml`: "
+        "`teacher_retiring_days`, default 90), so they are redistilled while the teacher still answers.",
+    )
 
 
 class Teachers(StrictModel):
@@ -73,6 +78,14 @@ class RegistrySettings(StrictModel):
         default=None,
         description="Freeze the registry's clock: ages and cadences are computed as of 00:00 UTC on this "
         "day instead of now. For demos and archived snapshots only; a live registry leaves it out.",
+    )
+    require_signed_reports: bool = Field(
+        default=False, description="Treat an unsigned report, or one whose HMAC does not verify with the key in "
+        "`STILLHOUSE_SIGNING_KEY`, as failing: an owner without the CI key cannot register a forged passing report.",
+    )
+    teacher_retiring_days: int = Field(
+        default=90, ge=0, le=3650, description="How many days before a teacher release's `retires_on` the "
+        "`teacher_retiring` trigger fires.",
     )
 
 
@@ -158,7 +171,7 @@ class DriftRecord(StrictModel):
 class TriggerFired(StrictModel):
     """A redistillation trigger that has fired, with its evidence."""
 
-    code: Literal["teacher_moved", "drift", "cadence_elapsed", "standards_outdated"]
+    code: Literal["teacher_moved", "teacher_retiring", "drift", "cadence_elapsed", "standards_outdated"]
     reason: str = Field(description="One line a person can act on.")
     evidence: dict[str, str | float | int | bool | None] = Field(default_factory=dict)
 

@@ -17,11 +17,11 @@ SCHEMA_DIR = Path(__file__).with_name("schemas")
 #: The non-manifest schemas: (title, file name, model, anchor prefix). The docs render
 #: this same list, so a schema added here appears on the site and in `stillhouse schema`.
 DOCUMENT_SCHEMAS: tuple[tuple[str, str, type[BaseModel], str], ...] = (
-    ("Evaluation report", "eval-report-1.0.schema.json", EvalReport, "report"),
-    ("Fleet report", "fleet-report-1.0.schema.json", FleetReport, "fleet"),
-    ("Registry: registry.yaml", "registry-1.0.schema.json", RegistrySettings, "registry"),
+    ("Evaluation report", "eval-report-1.1.schema.json", EvalReport, "report"),
+    ("Fleet report", "fleet-report-1.1.schema.json", FleetReport, "fleet"),
+    ("Registry: registry.yaml", "registry-1.1.schema.json", RegistrySettings, "registry"),
     ("Registry: a pointer entry (models/NAME/entry.yaml)", "registry-entry-1.0.schema.json", RegistryEntry, "entry"),
-    ("Registry: teachers.yaml", "teachers-1.0.schema.json", Teachers, "teachers"),
+    ("Registry: teachers.yaml", "teachers-1.1.schema.json", Teachers, "teachers"),
     ("Registry: people.yaml", "people-1.0.schema.json", People, "people"),
     ("Drift record", "drift-record-1.0.schema.json", DriftRecord, "drift"),
 )

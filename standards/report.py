@@ -6,13 +6,15 @@ One schema for every project, so results are comparable across people and projec
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from ._base import StrictModel
 
-REPORT_VERSION = "1.0"
+#: 1.1 adds the receipt (verdict inputs, predictions digest, signature), each bar's paired
+#: lower bound and the smallest drop its slice can certify, and teacher-only reports.
+REPORT_VERSION = "1.1"
 
 
 class Estimate(StrictModel):
@@ -99,14 +101,24 @@ class BarResult(StrictModel):
     min_examples: int
     value: float | None = Field(default=None, description="The student's value on the slice.")
     teacher_value: float | None = Field(default=None, description="The teacher's value, where it applies.")
+    confidence: float | None = Field(default=None, description="Bars with `max_drop_vs_teacher`: the paired "
+                                     "test's confidence.")
+    lower_bound: float | None = Field(default=None, description="Bars with `max_drop_vs_teacher`: the one-sided "
+                                      "lower confidence bound of student − teacher accuracy; the bar passes when it "
+                                      "is at least −max_drop.")
+    certifiable_drop: float | None = Field(default=None, description="Bars with `max_drop_vs_teacher`: the "
+                                           "smallest drop this slice's size can certify at the bar's confidence, "
+                                           "for a student that matches the teacher's accuracy. A bar tighter than "
+                                           "this cannot pass, however good the student (BAR-004).")
     passed: bool
-    reason: str = Field(description="One line: why it passed or failed.")
+    reason: str = Field(description="One line: why it passed or failed, failing clauses first.")
 
 
 class Gate(StrictModel):
-    """The verdict against the manifest's quality bars and budgets."""
+    """The verdict against the manifest's quality bars and budgets: `fail` when a must-level
+    bar fails; `none` for a teacher-only report, which judges no student."""
 
-    verdict: Literal["pass", "fail"]
+    verdict: Literal["pass", "fail", "none"]
     bars: list[BarResult] = Field(default_factory=list)
     budgets: list[BarResult] = Field(default_factory=list, description="Latency and cost budgets, as bars.")
 
@@ -126,18 +138,42 @@ class Provenance(StrictModel):
     started_at: dt.datetime
     finished_at: dt.datetime
     command: str
+    teacher_sha256: str | None = Field(default=None, description="Artifact hash of the teacher's files, for kinds "
+                                       "that have files (1.1).")
+    verdict_inputs: dict[str, Any] | None = Field(
+        default=None, description="The manifest fields the verdict depends on, as they were (1.1): task, labels, "
+        "eval set, slices, quality bars, budgets, cost model, generation settings, both pins "
+        "(`standards.receipts.VERDICT_FIELDS`). A reader compares them with the manifest's current ones.")
+    verdict_inputs_sha256: str | None = Field(default=None, description="sha256 of `verdict_inputs` (canonical "
+                                              "JSON) (1.1).")
+    predictions_sha256: str | None = Field(default=None, description="sha256 over every row's id and both models' "
+                                           "outputs and probabilities: binds the figures to the answers (1.1).")
+    caches_used: bool | None = Field(default=None, description="Whether any output came from a cache (1.1). A "
+                                     "signed report never does.")
+
+
+class Signature(StrictModel):
+    """An HMAC over the report's canonical JSON (the report without this field)."""
+
+    algorithm: Literal["hmac-sha256"] = "hmac-sha256"
+    key_id: str = Field(description="The first 16 hex digits of the key's sha256: which key, never the key.")
+    value: str = Field(pattern=r"^[0-9a-f]{64}$", description="The HMAC, as 64 hex digits.")
 
 
 class EvalReport(StrictModel):
     """The standard evaluation report of one project."""
 
-    report_version: Literal["1.0"] = "1.0"
+    report_version: Literal["1.0", "1.1"] = REPORT_VERSION  # type: ignore[assignment]
     project: str = Field(description="The manifest's `name`.")
     task: str
     provenance: Provenance
     teacher: ModelSummary
-    student: ModelSummary
+    student: ModelSummary | None = Field(description="The student; none in a teacher-only report.")
+    teacher_only: bool = Field(default=False, description="`stillhouse eval --teacher-only`: the teacher's quality "
+                               "per slice before any student exists; it never satisfies EVAL-005 (1.1).")
     cost_ratio: float | None = Field(default=None, description="Student cost per call / teacher cost per call.")
     slices: list[SliceResult] = Field(description="`all` first, then the declared slices in order.")
     gate: Gate
     training_record: str | None = Field(default=None, description="Path of the distillation training record, if any.")
+    signature: Signature | None = Field(default=None, description="HMAC-SHA256 of the rest of the report, when "
+                                        "signed with a key from STILLHOUSE_SIGNING_KEY (1.1).")

@@ -48,14 +48,31 @@ def teacher_pin(data: dict[str, Any]) -> str:
 
 def report(data: dict[str, Any], finished: dt.datetime, verdict: str = "pass", agreement: float = 0.9,
            accuracy: float = 0.85, **prov: Any) -> dict[str, Any]:
-    """A valid EvalReport for the manifest ``data``, finished at ``finished``."""
+    """A valid EvalReport for the manifest ``data``, finished at ``finished``: its bars come
+    from the real gate on synthetic per-item outcomes (a failing one from an accuracy far
+    below the bars), and it records its verdict inputs, as `stillhouse eval` writes them."""
+    from harness.eval import SliceFlags, run_gate
+    from standards import receipts
+
     m = standards.parse_manifest(copy.deepcopy(data))
-    n = 320
-    slices = [{"name": "all", "n": n, "agreement": wilson(round(agreement * n), n).model_dump(),
-               "student_accuracy": wilson(round(accuracy * n), n).model_dump(),
-               "teacher_accuracy": wilson(round(0.9 * n), n).model_dump()}]
-    for s, k in zip(m.slices, (64, 120, 40)):
-        slices.append({"name": s.name, "n": k, "agreement": wilson(round(agreement * k), k).model_dump()})
+    if verdict == "fail":
+        accuracy = 0.3
+    sizes = {"all": 320, **{s.name: k for s, k in zip(m.slices, (64, 120, 40, 50, 60))}}
+    results, flags = {}, {}
+    for name, k in sizes.items():
+        s_ok = [i < round(accuracy * k) for i in range(k)]
+        t_ok = [i < round(0.9 * k) for i in range(k)]
+        results[name] = standards.SliceResult(
+            name=name, n=k, agreement=wilson(round(agreement * k), k), student_accuracy=wilson(sum(s_ok), k),
+            teacher_accuracy=wilson(sum(t_ok), k))
+        flags[name] = SliceFlags(student_correct=s_ok, teacher_correct=t_ok)
+    student = standards.ModelSummary(
+        role="student", kind="local", pin=standards.model_pin(m.student),
+        latency=standards.Latency(p50_ms=1.0, p95_ms=2.0, p99_ms=3.0, calls=100),
+        cost=standards.Cost(usd_per_call=1e-7, usd_per_1k_calls=1e-4, basis="fixture"))
+    gate = run_gate(m, results, flags, student, 320)
+    assert gate.verdict == verdict, (gate.verdict, verdict)
+    inputs = receipts.verdict_inputs(m)
     out = {
         "project": m.name, "task": "classification",
         "provenance": {
@@ -63,12 +80,13 @@ def report(data: dict[str, Any], finished: dt.datetime, verdict: str = "pass", a
             "teacher_pin": standards.model_pin(m.teacher), "student_sha256": m.student.sha256,
             "eval_set_sha256": m.eval_set.sha256, "device": "cpu",
             "started_at": (finished - dt.timedelta(minutes=5)).isoformat(), "finished_at": finished.isoformat(),
-            "command": "stillhouse eval", **prov,
+            "command": "stillhouse eval", "verdict_inputs": inputs, "verdict_inputs_sha256": receipts.digest(inputs),
+            **prov,
         },
         "teacher": {"role": "teacher", "kind": "recorded", "pin": standards.model_pin(m.teacher)},
-        "student": {"role": "student", "kind": "local", "pin": standards.model_pin(m.student)},
-        "slices": slices,
-        "gate": {"verdict": verdict},
+        "student": student.model_dump(mode="json"),
+        "slices": [r.model_dump(mode="json") for r in results.values()],
+        "gate": gate.model_dump(mode="json"),
     }
     standards.EvalReport.model_validate(out)
     return out

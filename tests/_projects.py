@@ -158,3 +158,79 @@ def classification_project(root: Path, *, n: int = 40, teacher: str = "callable"
         tspec = {"kind": "recorded", "path": "teacher/predictions.jsonl", "source": "test answers of 2026-11-01"}
     manifest(root, tspec, {"kind": "local", "path": "student/"}, rows=n, bars=bars, extra=extra)
     return root
+
+
+# --- a small labelled task, a WordPiece tokenizer and a trained tiny teacher ------------------
+
+TASK_LABELS = ["billing", "shipping", "account"]
+TASK_WORDS = {"billing": ["refund", "charge", "invoice", "card", "price"],
+              "shipping": ["parcel", "delivery", "track", "box", "courier"],
+              "account": ["password", "login", "email", "profile", "username"]}
+TASK_FILLER = ["please", "my", "the", "help", "now", "where", "is", "i", "need", "can", "you"]
+
+
+def task_rows(n: int, seed: int, prefix: str) -> list[dict[str, Any]]:
+    """Labelled messages with two slice columns (`channel`, `has_typo`), like a team's own set."""
+    rng = random.Random(seed)
+    rows = []
+    for k in range(n):
+        label = TASK_LABELS[k % len(TASK_LABELS)]
+        words = [rng.choice(TASK_FILLER) for _ in range(rng.randint(1, 5))]
+        words.insert(rng.randint(0, len(words)), rng.choice(TASK_WORDS[label]))
+        typo = rng.random() < 0.2
+        if typo:
+            i = max(range(len(words)), key=lambda j: len(words[j]))
+            w = words[i]
+            words[i] = w[:-2] + w[-1] + w[-2] if len(w) > 3 else w
+        rows.append({"id": f"{prefix}-{k:04d}", "text": " ".join(words), "label": label,
+                     "channel": rng.choice(["email", "chat"]), "has_typo": typo})
+    return rows
+
+
+def wordpiece_tokenizer(words: list[str]) -> Any:
+    """A BERT-style WordPiece tokenizer over ``words`` and every ASCII character."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    chars = [chr(c) for c in range(33, 127)]
+    pieces = dict.fromkeys(specials + chars + ["##" + c for c in chars] + sorted(set(words)))  # "i" is a char too
+    vocab = {t: i for i, t in enumerate(pieces)}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                                   sep_token="[SEP]", mask_token="[MASK]", model_max_length=32)
+
+
+def trained_teacher(folder: Path, rows: list[dict[str, Any]], labels: list[str] = TASK_LABELS, *,
+                    seed: int = 0, steps: int = 120) -> Path:
+    """A two-layer BERT classifier trained for a few steps on ``rows``, saved with safetensors:
+    a small but real teacher (right on most messages, not all)."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(seed)
+    tok = wordpiece_tokenizer([w for ws in TASK_WORDS.values() for w in ws] + TASK_FILLER)
+    config = BertConfig(vocab_size=len(tok), hidden_size=48, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=96, max_position_embeddings=32, num_labels=len(labels),
+                        id2label=dict(enumerate(labels)), label2id={x: i for i, x in enumerate(labels)})
+    model = BertForSequenceClassification(config)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    gold = torch.tensor([labels.index(r["label"]) for r in rows])
+    enc = tok([r["text"] for r in rows], padding=True, truncation=True, max_length=32, return_tensors="pt")
+    g = torch.Generator().manual_seed(seed)
+    model.train()
+    for _ in range(steps):
+        idx = torch.randint(len(rows), (32,), generator=g)
+        out = model(input_ids=enc["input_ids"][idx], attention_mask=enc["attention_mask"][idx], labels=gold[idx])
+        opt.zero_grad()
+        out.loss.backward()
+        opt.step()
+    model.eval()
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder, safe_serialization=True)
+    tok.save_pretrained(folder)
+    return folder

@@ -66,7 +66,7 @@ def test_a_1_0_manifest_migrates_forward_with_its_renamed_field():
     before = copy.deepcopy(data)
     m = parse_manifest(data)
     assert data == before, "migration must not mutate the caller's data"
-    assert m.standards_version == "1.1"
+    assert m.standards_version == standards.CURRENT_VERSION
     assert m.monitoring.production_sample == "monitoring/prod.jsonl"
     assert m.distillation is None
     assert migrate(data)["monitoring"] == {"production_sample": "monitoring/prod.jsonl", "spot_check_share": 0.1}

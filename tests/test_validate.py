@@ -118,7 +118,7 @@ CASES: dict[str, tuple[Callable[[Path], None], int, list[str]]] = {
     "duplicate yaml key": (_replace("task: classification", "task: classification\ntask: generation"),
                            2, ["appears twice"]),
     "unknown standards version": (_set("standards_version", "9.9"), 2, ["standards_version", "'9.9'", "1.0, 1.1"]),
-    "unquoted version": (_replace('standards_version: "1.1"', "standards_version: 1.1"), 2,
+    "unquoted version": (_replace('standards_version: "1.2"', "standards_version: 1.2"), 2,
                          ["standards_version", "quote it"]),
     "missing version": (_edit(lambda d: d.pop("standards_version")), 2, ["standards_version", "field missing"]),
     "rows wrong type": (_set("eval_set.rows", "many"), 2, ["eval_set.rows", "'many'"]),
@@ -259,9 +259,10 @@ def test_init_creates_a_project_that_fails_only_on_placeholders(tmp_path: Path):
     assert res.code == 1, res.output
     failed = [r for r in json.loads(res.stdout)["results"] if r["status"] == "fail"]
     assert failed, "a fresh project must not pass"
-    for r in failed:
-        assert "placeholder" in r["detail"], r
-    assert {"MAN-001", "TEACH-001", "EVAL-002", "OWN-001", "OWN-002"} <= {r["id"] for r in failed}
+    for r in failed:  # only what the owner must still provide: placeholders, and the data itself
+        assert "placeholder" in r["detail"] or "no eval set at data/eval.jsonl yet" in r["detail"], r
+    assert {"MAN-001", "TEACH-001", "EVAL-001", "EVAL-002", "OWN-001", "OWN-002"} <= {r["id"] for r in failed}
+    assert "distill . --write-pin" in next(r["detail"] for r in failed if r["id"] == "TEACH-003")
 
 
 def test_init_refuses_an_existing_folder_and_a_bad_name(tmp_path: Path):
@@ -299,7 +300,7 @@ def test_schema_command_writes_every_schema(tmp_path: Path):
     assert res.code == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert "manifest-1.0.schema.json" in names and "manifest-1.1.schema.json" in names
-    assert "eval-report-1.0.schema.json" in names and "fleet-report-1.0.schema.json" in names
+    assert "eval-report-1.1.schema.json" in names and "fleet-report-1.1.schema.json" in names
 
 
 def test_hash_command_matches_the_manifest():

@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 import standards  # noqa: E402
+import yaml  # noqa: E402
 from harness.fleet._drift import compute_drift, wilson, write_drift_record  # noqa: E402
 from harness.project import load_project  # noqa: E402
 
@@ -69,15 +70,21 @@ MODELS = [
          owner="grace", team="support-ml", backup="ada", status="deprecated", family="ticket-teacher",
          teacher="v3", created=800, version="1.0", reports=[(700, 0.0), (60, 0.0)],
          lifecycle=dict(end_date=(AS_OF + dt.timedelta(days=45)).isoformat(), replacement="ticket-router")),
+    dict(name="refund-classifier", desc="Decides whether a refund request can be approved without an agent.",
+         owner="ada", team="support-ml", backup="grace", status="production", family="billing-llm",
+         teacher="2025-09-01", endpoint=True, created=90, reports=[(15, 0.0)]),
     dict(name="summary-drafter", desc="Drafts a one-line summary of a long ticket (an experiment).",
          owner="linus", team="chat-ml", backup=None, status="experimental", family="support-llm",
          teacher="2026-11-10", endpoint=True, created=12, reports=[]),
 ]
 
+# family, version, days since it became current[, days until the provider retires it]
 TEACHERS = [
     ("ticket-teacher", "v3", 300), ("support-llm", "2026-11-10", 18), ("ranker-teacher", "v2", 200),
     ("safety-teacher", "v5", 365), ("langid-teacher", "v1", 600), ("sentiment-teacher", "v2", 90),
+    ("billing-llm", "2025-09-01", 450, 45),  # an API model with a shutdown date: teacher_retiring
 ]
+ENDPOINT_FAMILIES = {"support-llm", "billing-llm"}
 
 PEOPLE = [
     ("ada", "support-ml", True), ("grace", "help-centre", True), ("linus", "chat-ml", True),
@@ -188,6 +195,12 @@ def make_report(m: dict, age_days: int, offset: float, rng: random.Random, manif
         "slices": slices,
         "gate": {"verdict": "pass" if all(b["passed"] for b in bars) else "fail", "bars": bars, "budgets": []},
     }
+    # The receipt (`standards.receipts`): the manifest fields the verdict depends on.
+    from standards import receipts
+
+    parsed = standards.parse_manifest(yaml.safe_load(manifest_raw))
+    inputs = receipts.verdict_inputs(parsed)
+    report["provenance"].update(verdict_inputs=inputs, verdict_inputs_sha256=receipts.digest(inputs))
     standards.EvalReport.model_validate(report)  # the demo reports are real EvalReports
     return report
 
@@ -241,11 +254,12 @@ def main() -> None:
             record = compute_drift(load_project(d), sample, now=NOW)
             write_drift_record(record, d / "drift")
     teachers = "\n".join(
-        f"  - {{family: {fam}, pin: \"{pin}\", since: {(AS_OF - dt.timedelta(days=days)).isoformat()}}}"
-        for fam, ver, days in TEACHERS
-        for pin in [f"endpoint:{fam}-{ver}" if fam == "support-llm" else f"sha256:{fake_sha(fam, ver)}"])
+        f"  - {{family: {fam}, pin: \"{pin}\", since: {(AS_OF - dt.timedelta(days=days)).isoformat()}"
+        + (f", retires_on: {(AS_OF + dt.timedelta(days=rest[0])).isoformat()}" if rest else "") + "}"
+        for fam, ver, days, *rest in TEACHERS
+        for pin in [f"endpoint:{fam}-{ver}" if fam in ENDPOINT_FAMILIES else f"sha256:{fake_sha(fam, ver)}"])
     (HERE / "teachers.yaml").write_text(
-        "# yaml-language-server: $schema=../../standards/schemas/teachers-1.0.schema.json\n"
+        "# yaml-language-server: $schema=../../standards/schemas/teachers-1.1.schema.json\n"
         "# The current pin of each teacher family (demo; written by generate.py).\n"
         f"teachers:\n{teachers}\n")
     people = "\n".join(f"  - {{handle: {h}, team: {t}, active: {str(a).lower()}}}" for h, t, a in PEOPLE)
@@ -254,7 +268,7 @@ def main() -> None:
         "# Owners and teams; `active: false` once someone has left (demo; written by generate.py).\n"
         f"people:\n{people}\n")
     (HERE / "registry.yaml").write_text(
-        "# yaml-language-server: $schema=../../standards/schemas/registry-1.0.schema.json\n"
+        "# yaml-language-server: $schema=../../standards/schemas/registry-1.1.schema.json\n"
         "# The demo's clock is frozen: every date in it is relative to as_of, so the fleet shows the\n"
         "# same states on any day. A live registry leaves as_of out.\n"
         f"name: Demo fleet (generated illustration)\nas_of: {AS_OF.isoformat()}\n")

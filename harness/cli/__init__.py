@@ -5,7 +5,20 @@ imports what it runs (torch, transformers, an HTTP client) inside its own functi
 
 from __future__ import annotations
 
-from . import checklist, distill, drift, eval, fleet, hash, init, retire, schema, validate  # noqa: F401 - registers
+from . import (  # noqa: F401 - importing a command module registers it
+    checklist,
+    distill,
+    drift,
+    eval,
+    fleet,
+    hash,
+    init,
+    publish,
+    record,
+    retire,
+    schema,
+    validate,
+)
 from ._app import EXIT_FAILED, EXIT_INPUT, EXIT_OK, cli, main
 
 __all__ = ["EXIT_FAILED", "EXIT_INPUT", "EXIT_OK", "cli", "main"]

@@ -12,29 +12,37 @@ from ._app import EXIT_FAILED, PROJECT, command, console, plain
 
 
 @command("stillhouse eval examples/minimal --gate", "stillhouse eval . --no-cache --out /tmp/report",
-          "stillhouse eval . --gate --quiet   # in CI")
+         "stillhouse eval . --gate --quiet   # in CI",
+         "stillhouse eval . --teacher-only   # the teacher's quality per slice, before distilling")
 @PROJECT
 @click.option("--gate", is_flag=True, help="Exit 1 when any must-level quality bar or budget fails.")
+@click.option("--teacher-only", is_flag=True,
+              help="Evaluate only the teacher, per slice (TEACH-004), before any student exists. The report has "
+                   "no verdict and never satisfies EVAL-005.")
 @click.option("--no-cache", is_flag=True, help="Run the teacher again even if its outputs are cached.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary (for CI logs).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder for report.json/.md/.html (default: PROJECT/report/).")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True,
               help="Examples per batch for local models and callables.")
-def eval(project: Path, gate: bool, no_cache: bool, quiet: bool, out: Path | None,  # noqa: A001 - the verb
-         batch_size: int) -> None:
+def eval(project: Path, gate: bool, teacher_only: bool, no_cache: bool, quiet: bool,  # noqa: A001 - the verb
+         out: Path | None, batch_size: int) -> None:
     """Run teacher and student on PROJECT's frozen eval set and write the standard report.
 
-    Verifies the eval set's, the student's and a local teacher's hashes first (exit 2 on a
-    mismatch, showing both). Teacher outputs are cached under PROJECT/.stillhouse/cache/,
-    keyed by the teacher pin, the eval set's hash and every output-changing setting; an
-    interrupted run resumes from its checkpoints. Writes report.json, report.md and
-    report.html atomically. With --gate, exit 1 when a must-level bar fails."""
+    Verifies the eval set's, the student's and the teacher's files against their pins first
+    (exit 2 on a mismatch, showing both). Teacher outputs are cached under
+    PROJECT/.stillhouse/cache/, keyed by the teacher pin, the eval set's hash and every
+    output-changing setting, and sealed; an interrupted run resumes from its checkpoints.
+    With STILLHOUSE_SIGNING_KEY set (a CI secret) no cache is used and the report is signed.
+    Writes report.json, report.md and report.html atomically. With --gate, exit 1 when a
+    must-level bar fails."""
     from ..eval import evaluate
 
+    if gate and teacher_only:
+        raise click.UsageError("--gate judges a student; a --teacher-only report has no verdict")
     argv = " ".join(sys.argv[1:]) if sys.argv[1:] else f"eval {project}"
     report = evaluate(project, use_cache=not no_cache, quiet=quiet, out_dir=out, batch_size=batch_size,
-                      command=f"stillhouse {argv}")
+                      command=f"stillhouse {argv}", teacher_only=teacher_only)
     failed = [b for b in [*report.gate.bars, *report.gate.budgets] if not b.passed and b.level == "must"]
     if not quiet:
         _print_eval_summary(report, out or (project / "report"))
@@ -49,23 +57,36 @@ def _print_eval_summary(report: Any, out: Path) -> None:
     from rich.table import Table
 
     con = console()
-    table = Table(title=f"{report.project}: {report.slices[0].n if report.slices else 0} examples",
-                  title_justify="left")
-    for col in ("slice", "n", "teacher acc", "student acc", "agreement", "student − teacher"):
+    teacher_only = report.student is None
+    table = Table(title=f"{report.project}: {report.slices[0].n if report.slices else 0} examples"
+                  + (" (teacher only)" if teacher_only else ""), title_justify="left")
+    cols = ("slice", "n", "teacher acc") if teacher_only else (
+        "slice", "n", "teacher acc", "student acc", "agreement", "student − teacher")
+    for col in cols:
         table.add_column(col, overflow="fold")
 
     def pct(e: Any) -> str:
         return "–" if e is None else f"{100 * e.value:.1f}% [{100 * e.low:.1f}, {100 * e.high:.1f}]"
 
     for s in report.slices:
+        if teacher_only:
+            table.add_row(plain(s.name), str(s.n), pct(s.teacher_accuracy))
+            continue
         delta = "–" if s.paired is None else f"{100 * s.paired.delta:+.1f} pts"
         table.add_row(plain(s.name), str(s.n), pct(s.teacher_accuracy), pct(s.student_accuracy),
                       pct(s.agreement), delta)
     con.print(table)
-    for b in [*report.gate.bars, *report.gate.budgets]:
-        mark = "[green]pass[/]" if b.passed else ("[bold red]FAIL[/]" if b.level == "must" else "[yellow]warn[/]")
+    if teacher_only:
+        con.print(plain(f"Teacher only: no verdict. Report: {out}/report.html"))
+        return
+    bars = [*report.gate.bars, *report.gate.budgets]
+    must = [b for b in bars if not b.passed and b.level == "must"]
+    should = [b for b in bars if not b.passed and b.level == "should"]
+    for b in [*must, *should, *(b for b in bars if b.passed)]:  # what needs reading first
+        mark = "[green]pass[/]" if b.passed else ("[bold red]FAIL[/]" if b.level == "must" else "[yellow]WARN[/]")
         con.print(f"{mark} ", end="")
         con.print(f"{b.slice} · {b.metric}: {b.reason}", markup=False)
     verdict = report.gate.verdict
-    con.print(f"Gate: {'[green]PASS[/]' if verdict == 'pass' else '[bold red]FAIL[/]'}. "
-              f"Report: {out}/report.html", highlight=False)
+    con.print(f"Gate: {'[green]PASS[/]' if verdict == 'pass' else '[bold red]FAIL[/]'} "
+              f"({len(must)} must-level failure(s), {len(should)} warning(s)). Open {out}/report.html",
+              highlight=False)

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from standards.v1_0 import LocalModel, RecordedModel
-from standards.v1_1 import Distillation
+from standards.v1_2 import Distillation
 
 from .._errors import AdapterError, InputError, IntegrityError
 from .._io import CACHE_DIR, atomic_write_bytes, atomic_write_text
@@ -323,17 +323,23 @@ def _build_student(project: Project, plan: Plan, texts: list[str], workdir: Path
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, BertConfig
 
     dist, labels, teacher, student = plan.dist, plan.labels, plan.teacher, plan.student
-    teacher_tok = None
+    # Whose tokenizer the student reads with: a local teacher's own, else the one the
+    # manifest names (`distillation.tokenizer`), for teachers that lend none.
+    tok_dir, tok_name = None, ""
     if isinstance(teacher, LocalModel):
-        teacher_tok = tokenizer_json(project.path(teacher.path), "teacher")
+        tok_dir, tok_name = project.path(teacher.path), "the teacher's tokenizer"
+    elif dist.tokenizer:
+        tok_dir, tok_name = project.path(dist.tokenizer), f"the tokenizer in {dist.tokenizer}"
+    base_tok = tokenizer_json(tok_dir, "tokenizer") if tok_dir is not None else None
     init = dist.student
     if init is not None:
-        if teacher_tok is None:
-            raise InputError(f"{project.manifest_file.name}: distillation.student: building a new student needs the "
-                             "teacher's tokenizer, so a `local` teacher; with a recorded teacher, put a config and "
+        if base_tok is None or tok_dir is None:
+            raise InputError(f"{project.manifest_file.name}: distillation.tokenizer: building a new student needs a "
+                             f"tokenizer, and a {teacher.kind} teacher lends none: name a tokenizer folder in the "
+                             "project (`distillation.tokenizer: tokenizer/`, standards 1.2), or put a config and "
                              "tokenizer in the student folder and drop `distillation.student`")
-        tj = prune_vocabulary(teacher_tok, texts) if init.vocabulary == "pruned" else teacher_tok
-        write_tokenizer(tj, project.path(teacher.path), workdir, dist.max_length)
+        tj = prune_vocabulary(base_tok, texts) if init.vocabulary == "pruned" else base_tok
+        write_tokenizer(tj, tok_dir, workdir, dist.max_length)
         vocab = tj["model"]["vocab"]
         config = BertConfig(  # type: ignore[call-arg]  # num_labels etc. go to PretrainedConfig
             vocab_size=len(vocab), hidden_size=init.hidden_size, num_hidden_layers=init.layers,
@@ -347,15 +353,15 @@ def _build_student(project: Project, plan: Plan, texts: list[str], workdir: Path
             if f.is_file() and f.suffix != ".safetensors" and not f.name.startswith("."):
                 shutil.copyfile(f, workdir / f.name)
         config = AutoConfig.from_pretrained(workdir)
-    if teacher_tok is not None:
-        problems = tokenizer_mismatch(teacher_tok, tokenizer_json(workdir, "student"))
+    if base_tok is not None and isinstance(teacher, LocalModel):
+        problems = tokenizer_mismatch(base_tok, tokenizer_json(workdir, "student"))
         if problems:
             raise InputError(f"{teacher.path} and {student.path} do not read text the same way: "
                              + "; ".join(problems) + ". The student must use the teacher's tokenizer or a pruning "
                              "of its vocabulary (`distillation.student.vocabulary: pruned`)")
-        n_t, n_s = len(teacher_tok["model"]["vocab"]), len(tokenizer_json(workdir, "student")["model"]["vocab"])
-        relation = ("the teacher's tokenizer" if n_s == n_t else
-                    f"the teacher's tokenizer pruned to {n_s:,} of its {n_t:,} word pieces")
+    if base_tok is not None:
+        n_t, n_s = len(base_tok["model"]["vocab"]), len(tokenizer_json(workdir, "student")["model"]["vocab"])
+        relation = (tok_name if n_s == n_t else f"{tok_name} pruned to {n_s:,} of its {n_t:,} word pieces")
     else:
         relation = "its own tokenizer (a recorded teacher has none to compare)"
     torch.manual_seed(dist.seed)                                   # the initial weights depend on the seed only
@@ -436,7 +442,17 @@ def distill(project_dir: Path | str = ".", *, force: bool = False, write_manifes
     started = dt.datetime.now(dt.timezone.utc)
     t_start = time.perf_counter()
     project = load_project(project_dir)
+    if project.manifest.task.value == "generation":  # the causal-LM recipe: _generative.py
+        from . import _generative
+
+        return _generative.distill(project, force=force, write_manifest_pin=write_manifest_pin, console=console)
     plan = _plan(project)
+    from .._extras import require_models
+
+    require_models("`stillhouse distill`")
+    from .._extras import quiet_libraries
+
+    quiet_libraries()
     m, dist, rows, labels = project.manifest, plan.dist, plan.rows, plan.labels
     teacher, student = plan.teacher, plan.student
     student_dir: Path = plan.student_dir
@@ -500,7 +516,8 @@ def distill(project_dir: Path | str = ".", *, force: bool = False, write_manifes
         "schedule": "AdamW (weight decay 0.01); linear warm-up over 5% of steps, then linear decay to 0",
         "batching": f"rows shuffled each epoch, then grouped by token length within {GROUP_BATCHES} batches' worth",
         "teacher": {"kind": teacher.kind, "path": teacher.path, "pin": model_pin(teacher),
-                    "parameters": teacher_params, "outputs_from_cache": cached},
+                    "parameters": teacher_params, "outputs_from_cache": cached,
+                    "recording": _recording_meta(project, teacher)},
         "train_set": {"path": ts.path, "sha256": plan.train_sha256, "rows": len(rows)},
         "labels": labels,
         "student": {"path": student.path, "sha256": student_sha,
@@ -555,6 +572,24 @@ def _train_with_progress(model: Any, tokenizer: Any, texts: list[str], gold: Any
                           markup=False)
 
         return train_student(model, tokenizer, texts, gold, logits, dist, on_epoch=on_epoch)
+
+
+def _recording_meta(project: Project, teacher: LocalModel | RecordedModel) -> dict[str, Any] | None:
+    """What a recorded teacher's file says about itself: who answered, over which sets, and
+    the tokens and USD the answers cost (kept in the training record)."""
+    if not isinstance(teacher, RecordedModel):
+        return None
+    from ..eval._recording import HEADER_KEY
+
+    try:
+        with open(project.path(teacher.path), encoding="utf-8-sig") as f:
+            first = json.loads(f.readline() or "{}")
+    except (OSError, ValueError):
+        return None
+    meta = first.get(HEADER_KEY) if isinstance(first, dict) else None
+    if not isinstance(meta, dict):
+        return None
+    return {k: meta.get(k) for k in ("teacher", "sets", "tokens", "usd", "finished_at")}
 
 
 def _count_parameters(weights: Path) -> int | None:

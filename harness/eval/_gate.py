@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from standards import BarResult, Gate, ModelSummary, SliceResult
+from standards.receipts import judge
 
-from .._stats import paired_lower_bound
+from .._stats import certifiable_drop, paired_lower_bound
 
 
 @dataclass
@@ -33,42 +34,33 @@ def _value(res: SliceResult, metric: str, role: str = "student") -> float | None
     return est.value if est is not None else None
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.3f}"
-
-
 def check_bar(bar: Any, name: str, res: SliceResult | None, flags: SliceFlags | None) -> BarResult:
-    """One bar on one slice."""
+    """One bar on one slice: its figures, then its outcome as `standards.receipts.judge`
+    derives it from them (every reader derives it again the same way)."""
     metric = bar.metric.value
-    base = {"slice": name, "metric": metric, "level": bar.level.value, "minimum": bar.minimum,
-            "max_drop_vs_teacher": bar.max_drop_vs_teacher, "min_examples": bar.min_examples}
+    base: dict[str, Any] = {"slice": name, "metric": metric, "level": bar.level.value, "minimum": bar.minimum,
+                            "max_drop_vs_teacher": bar.max_drop_vs_teacher, "min_examples": bar.min_examples}
     if res is None:
         return BarResult(**base, n=0, passed=False, reason=f"slice {name!r} is not declared in the manifest")
     value = _value(res, metric)
     teacher_value = _value(res, metric, "teacher") if metric == "accuracy" else None
     base.update(n=res.n, value=value, teacher_value=teacher_value)
-    if res.n < bar.min_examples:
-        return BarResult(**base, passed=False,
-                         reason=f"{res.n} example(s) in the slice; the bar needs at least {bar.min_examples}")
-    if value is None:
+    lower = None
+    if bar.max_drop_vs_teacher is not None:
+        base["confidence"] = bar.confidence
+        s_ok = flags.student_correct if flags is not None else None
+        t_ok = flags.teacher_correct if flags is not None else None
+        if s_ok and t_ok and res.n >= bar.min_examples:
+            lower = paired_lower_bound(s_ok, t_ok, bar.confidence)
+            discordant = sum(bool(a) != bool(b) for a, b in zip(s_ok, t_ok)) / len(s_ok)
+            base["certifiable_drop"] = certifiable_drop(len(s_ok), discordant, bar.confidence)
+        base["lower_bound"] = lower
+    if value is None and res.n >= bar.min_examples:
         why = "the eval set has no gold labels" if metric == "accuracy" else f"no {metric} for this task"
         return BarResult(**base, passed=False, reason=f"{metric} cannot be measured: {why}")
-    reasons, passed = [], True
-    if bar.minimum is not None:
-        ok = value >= bar.minimum
-        passed &= ok
-        reasons.append(f"{metric} {_fmt(value)} {'≥' if ok else '<'} {_fmt(bar.minimum)}")
-    if bar.max_drop_vs_teacher is not None:
-        if flags is None or flags.student_correct is None or flags.teacher_correct is None:
-            passed = False
-            reasons.append("no paired accuracy to compare with the teacher")
-        else:
-            lower = paired_lower_bound(flags.student_correct, flags.teacher_correct, bar.confidence)
-            ok = lower >= -bar.max_drop_vs_teacher
-            passed &= ok
-            reasons.append(f"student − teacher ≥ {lower:+.3f} at {bar.confidence:.0%} confidence "
-                           f"({'within' if ok else 'beyond'} the allowed drop of {_fmt(bar.max_drop_vs_teacher)})")
-    return BarResult(**base, passed=passed, reason="; ".join(reasons))
+    passed, failing, passing = judge(n=res.n, min_examples=bar.min_examples, value=value, minimum=bar.minimum,
+                                     max_drop=bar.max_drop_vs_teacher, lower_bound=lower, metric=metric)
+    return BarResult(**base, passed=passed, reason="; ".join([*failing, *passing]))
 
 
 def check_budgets(budgets: Any, student: ModelSummary, n: int) -> list[BarResult]:
@@ -76,15 +68,15 @@ def check_budgets(budgets: Any, student: ModelSummary, n: int) -> list[BarResult
     out = []
     if budgets.latency_p95_ms is not None:
         lat = student.latency
-        base = {"slice": "all", "metric": "latency_p95_ms", "level": "must", "maximum": budgets.latency_p95_ms,
-                "n": lat.calls if lat else 0, "min_examples": 1}
+        base: dict[str, Any] = {"slice": "all", "metric": "latency_p95_ms", "level": "must",
+                                "maximum": budgets.latency_p95_ms, "n": lat.calls if lat else 0, "min_examples": 1}
         if lat is None:
             out.append(BarResult(**base, passed=False, reason="the student's latency was not measured"))
         else:
-            ok = lat.p95_ms <= budgets.latency_p95_ms
-            out.append(BarResult(**base, value=lat.p95_ms, passed=ok,
-                                 reason=f"p95 {lat.p95_ms:.2f} ms {'≤' if ok else '>'} {budgets.latency_p95_ms:g} ms "
-                                        f"over {lat.calls} calls at batch size 1"))
+            passed, failing, passing = judge(n=lat.calls, min_examples=1, value=lat.p95_ms,
+                                             maximum=budgets.latency_p95_ms, metric="p95 ms")
+            out.append(BarResult(**base, value=lat.p95_ms, passed=passed,
+                                 reason="; ".join([*failing, *passing]) + f" over {lat.calls} calls at batch size 1"))
     if budgets.cost_per_1k_calls_usd is not None:
         cost = student.cost
         base = {"slice": "all", "metric": "cost_per_1k_calls_usd", "level": "must",
@@ -93,10 +85,10 @@ def check_budgets(budgets: Any, student: ModelSummary, n: int) -> list[BarResult
             out.append(BarResult(**base, passed=False,
                                  reason="no cost for the student: add `cost_model` (local) or `pricing` (endpoint)"))
         else:
-            ok = cost.usd_per_1k_calls <= budgets.cost_per_1k_calls_usd
-            out.append(BarResult(**base, value=cost.usd_per_1k_calls, passed=ok,
-                                 reason=f"{cost.usd_per_1k_calls:.6f} USD per 1k calls "
-                                        f"{'≤' if ok else '>'} {budgets.cost_per_1k_calls_usd:g}"))
+            passed, failing, passing = judge(n=n, min_examples=1, value=cost.usd_per_1k_calls,
+                                             maximum=budgets.cost_per_1k_calls_usd, metric="USD per 1k calls")
+            out.append(BarResult(**base, value=cost.usd_per_1k_calls, passed=passed,
+                                 reason="; ".join([*failing, *passing])))
     return out
 
 

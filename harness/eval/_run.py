@@ -23,6 +23,7 @@ from standards import (
     Cost,
     Estimate,
     EvalReport,
+    Gate,
     Latency,
     ModelSummary,
     PairedComparison,
@@ -91,7 +92,7 @@ def settings_of(manifest: Any) -> Settings:
     )
 
 
-def verify_models(project: Project) -> dict[str, str | None]:
+def verify_models(project: Project, roles: tuple[str, ...] = ("teacher", "student")) -> dict[str, str | None]:
     """Check every model with files against its pin before running, and return the artifact
     hash of each (None for kinds without files). A kind pinned by its hash must match it; a
     hub snapshot, pinned by its commit, is hashed as it lies on disk so that the report
@@ -102,8 +103,10 @@ def verify_models(project: Project) -> dict[str, str | None]:
 
     out: dict[str, str | None] = {}
     for role, req in (("teacher", "TEACH-002"), ("student", "TEACH-003")):
+        if role not in roles:
+            continue
         spec = getattr(project.manifest, role)
-        if spec.hashed:
+        if spec.hashed or getattr(spec, "sha256", None):
             out[role] = verify_file(project, spec.path, spec.sha256, f"{role}.sha256", req)
         elif spec.files != "none":
             folder = model_folder(project.dir, spec.path)
@@ -261,17 +264,21 @@ def _estimate(triple: tuple[float, float, float] | None, method: str) -> Estimat
     return Estimate(value=v, low=lo, high=hi, method=method)
 
 
-def slice_figures(name: str, idx: list[int], task: str, teacher: list[Prediction], student: list[Prediction],
+def slice_figures(name: str, idx: list[int], task: str, teacher: list[Prediction], student: list[Prediction] | None,
                   refs: list[str] | None) -> tuple[SliceResult, SliceFlags]:
-    """Every figure of one slice (rows ``idx``)."""
+    """Every figure of one slice (rows ``idx``); with no ``student``, the teacher's alone."""
     t = [teacher[i] for i in idx]
-    s = [student[i] for i in idx]
     r = [refs[i] for i in idx] if refs is not None else None
     gen = task == "generation"
     same = M.exact_match if gen else (lambda a, b: str(a) == str(b))
     t_ok = [same(p.output, g) for p, g in zip(t, r)] if r is not None else None
-    s_ok = [same(p.output, g) for p, g in zip(s, r)] if r is not None else None
     res = SliceResult(name=name, n=len(idx))
+    if student is None:
+        if idx and t_ok is not None:
+            res.teacher_accuracy = _estimate(S.proportion(t_ok), S.WILSON)
+        return res, SliceFlags(student_correct=None, teacher_correct=t_ok)
+    s = [student[i] for i in idx]
+    s_ok = [same(p.output, g) for p, g in zip(s, r)] if r is not None else None
     if idx:
         res.agreement = _estimate(S.proportion([same(a.output, b.output) for a, b in zip(s, t)]), S.WILSON)
         if t_ok is not None and s_ok is not None:
@@ -349,46 +356,58 @@ def _device(runs: list[ModelRun]) -> str:
 def evaluate(project_dir: Path | str = ".", *, use_cache: bool = True, quiet: bool = True,
              out_dir: Path | str | None = None, command: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
              checkpoint_rows: int = DEFAULT_CHECKPOINT_ROWS, checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS,
-             latency_calls: int = LATENCY_CALLS,
-             latency_threads: int | None = LATENCY_THREADS) -> EvalReport:
+             latency_calls: int = LATENCY_CALLS, latency_threads: int | None = LATENCY_THREADS,
+             teacher_only: bool = False) -> EvalReport:
     """Run teacher and student on the project's frozen eval set and write the standard report.
 
-    Verifies every pin first (eval set, student, local or recorded teacher) and raises
-    `IntegrityError` (exit 2) on a mismatch, showing both hashes. Teacher outputs come from
-    the cache when the key matches (``use_cache=False`` forces a fresh run); progress is
-    checkpointed (in chunks of ``checkpoint_rows`` rows, written once ``checkpoint_seconds``
-    of work is unsaved) so an interrupted run resumes. Writes
-    `report.json`, `report.md` and `report.html` atomically into ``out_dir`` (default:
-    `<project>/report/`) and returns the report; the gate's verdict is `report.gate.verdict`.
-    Latency is timed at batch size 1 after warm-up, on ``latency_threads`` CPU threads for
-    local models on CPU (None: torch's default).
+    Verifies every pin first (eval set, student, teacher files) and raises `IntegrityError`
+    (exit 2) on a mismatch, showing both hashes. Teacher outputs come from the cache when
+    the key matches (``use_cache=False`` forces a fresh run); progress is checkpointed (in
+    chunks of ``checkpoint_rows`` rows, written once ``checkpoint_seconds`` of work is
+    unsaved) so an interrupted run resumes. Writes `report.json`, `report.md` and
+    `report.html` atomically into ``out_dir`` (default: `<project>/report/`) and returns the
+    report; the gate's verdict is `report.gate.verdict`. Latency is timed at batch size 1
+    after warm-up, on ``latency_threads`` CPU threads for local models on CPU (None:
+    torch's default).
+
+    The report is a receipt (`standards.receipts`): it records the manifest fields its
+    verdict depends on and a digest of every answer. With a signing key in the environment
+    (`STILLHOUSE_SIGNING_KEY`) no cache is used and the report is signed.
+    ``teacher_only``: the teacher's figures per slice before any student exists; such a
+    report has no verdict and never satisfies EVAL-005.
     """
     if batch_size < 1 or checkpoint_rows < 1 or latency_calls < 1:
         raise ValueError("batch_size, checkpoint_rows and latency_calls must be ≥ 1")
     return _evaluate(project_dir, use_cache=use_cache, quiet=quiet, out_dir=out_dir, command=command,
                      batch_size=batch_size, checkpoint_rows=checkpoint_rows,
                      checkpoint_seconds=checkpoint_seconds, latency_calls=latency_calls,
-                     latency_threads=latency_threads)
+                     latency_threads=latency_threads, teacher_only=teacher_only)
 
 
 def _evaluate(project_dir: Path | str, *, use_cache: bool, quiet: bool, out_dir: Path | str | None,
               command: str | None, batch_size: int, checkpoint_rows: int, checkpoint_seconds: float,
-              latency_calls: int, latency_threads: int | None) -> EvalReport:
+              latency_calls: int, latency_threads: int | None, teacher_only: bool) -> EvalReport:
+    from standards import receipts
+
     from .. import __version__
     from ..render import write_report
 
     started = dt.datetime.now(dt.timezone.utc)
+    key = receipts.signing_key()
+    if key is not None:
+        use_cache = False  # a signed report is computed from the pinned files alone
     project = load_project(project_dir)
     m = project.manifest
-    _check_runnable(project)
+    roles = ("teacher",) if teacher_only else ("teacher", "student")
+    _check_runnable(project, roles)
     data = load_eval_set(project, use_cache=use_cache)
-    hashes = verify_models(project)
+    hashes = verify_models(project, roles)
     settings = settings_of(m)
     fields = {"id": m.eval_set.fields.id, "input": m.eval_set.fields.input}
     progress = progress_for(quiet)
     runs = {}
     with progress:
-        for role in ("teacher", "student"):
+        for role in roles:
             spec = getattr(m, role)
             extra = {"trust_remote_code": getattr(spec, "trust_remote_code", False),
                      "batch_size": batch_size if settings.task == "generation" else None}
@@ -396,43 +415,57 @@ def _evaluate(project_dir: Path | str, *, use_cache: bool, quiet: bool, out_dir:
                 # Greedy generation in a padded batch can depend on the batch's other rows:
                 # how batches are formed is part of what the outputs are.
                 extra["batches"] = f"by length within chunks of {checkpoint_rows} rows"
-            key = output_key(role, model_pin(spec), spec.kind, data.sha256, settings, fields, extra=extra)
-            store = OutputStore(project.dir, role, key)
+            cache_key = output_key(role, model_pin(spec), spec.kind, data.sha256, settings, fields, extra=extra)
+            store = OutputStore(project.dir, role, cache_key)
             runs[role] = run_model(role, spec, settings, data, project, store, use_cache=use_cache,
                                    keep=role == "teacher", batch_size=batch_size, checkpoint_rows=checkpoint_rows,
                                    checkpoint_seconds=checkpoint_seconds,
                                    latency_calls=latency_calls, latency_threads=latency_threads,
                                    progress=progress)
     n = len(data.ids)
+    student_preds = runs["student"].predictions if "student" in runs else None
     results, flags = {}, {}
     for name, mask in data.masks.items():
         idx = [i for i, inside in enumerate(mask) if inside]
         results[name], flags[name] = slice_figures(name, idx, settings.task, runs["teacher"].predictions,
-                                                   runs["student"].predictions, data.references)
+                                                   student_preds, data.references)
     teacher = _summary("teacher", runs["teacher"], m.teacher, m, n)
-    student = _summary("student", runs["student"], m.student, m, n)
+    student = None if teacher_only else _summary("student", runs["student"], m.student, m, n)
     ratio = None
-    if teacher.cost and student.cost and teacher.cost.usd_per_call > 0:
+    if student is not None and teacher.cost and student.cost and teacher.cost.usd_per_call > 0:
         ratio = student.cost.usd_per_call / teacher.cost.usd_per_call
-    gate = run_gate(m, results, flags, student, n)
+    gate = Gate(verdict="none") if student is None else run_gate(m, results, flags, student, n)
     finished = dt.datetime.now(dt.timezone.utc)
+    inputs = receipts.verdict_inputs(m)
     prov = Provenance(
         harness_version=__version__, standards_version=standards.CURRENT_VERSION,
         manifest_sha256=project.manifest_sha256, teacher_pin=model_pin(m.teacher),
-        student_sha256=hashes["student"], student_pin=model_pin(m.student), eval_set_sha256=data.sha256,
-        libraries=dict(_libraries()), device=_device(list(runs.values())), started_at=started, finished_at=finished,
-        command=command or f"harness.evaluate({str(project_dir)!r})",
+        student_sha256=hashes.get("student"), student_pin=None if teacher_only else model_pin(m.student),
+        eval_set_sha256=data.sha256, libraries=dict(_libraries()), device=_device(list(runs.values())),
+        started_at=started, finished_at=finished, command=command or f"harness.evaluate({str(project_dir)!r})",
+        teacher_sha256=hashes.get("teacher"), verdict_inputs=inputs, verdict_inputs_sha256=receipts.digest(inputs),
+        predictions_sha256=receipts.predictions_digest(data.ids, runs["teacher"].predictions, student_preds),
+        caches_used=any(r.from_cache for r in runs.values()),
     )
     from ..distillation import RECORD_FILE  # light: the trainer imports torch only when it trains
 
-    record = RECORD_FILE if (project.dir / RECORD_FILE).is_file() else None
+    record = RECORD_FILE if (project.dir / RECORD_FILE).is_file() and not teacher_only else None
     report = EvalReport(project=m.name, task=settings.task, provenance=prov, teacher=teacher, student=student,
-                        cost_ratio=ratio, slices=list(results.values()), gate=gate, training_record=record)
-    write_report(report, Path(out_dir) if out_dir is not None else project.dir / standards.REPORT_DIR)
+                        teacher_only=teacher_only, cost_ratio=ratio, slices=list(results.values()), gate=gate,
+                        training_record=record)
+    if key is not None:
+        report = receipts.sign(report, key)
+    target = Path(out_dir) if out_dir is not None else project.dir / standards.REPORT_DIR
+    try:
+        write_report(report, target)
+    except OSError as exc:
+        from .._errors import InputError
+
+        raise InputError(f"{target}: cannot write the report there ({exc.strerror or exc})") from None
     return report
 
 
-def _check_runnable(project: Project) -> None:
+def _check_runnable(project: Project, roles: tuple[str, ...] = ("teacher", "student")) -> None:
     """Refuse early, with every problem at once, what no run could use."""
     m = project.manifest
     mf = str(project.manifest_file)
@@ -440,7 +473,7 @@ def _check_runnable(project: Project) -> None:
     if m.task.value == "generation" and m.generation is None:
         problems.append(Problem(mf, "generation", "generation settings (prompt_template, max_new_tokens)",
                                 "nothing (field missing)", hint="add `generation: {prompt_template: \"{input}\"}`"))
-    for role in ("teacher", "student"):
+    for role in roles:
         spec = getattr(m, role)
         for fname in ("path", "sha256", "target", "version", "model", "base_url"):
             value = getattr(spec, fname, None)

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 import standards
 from standards import CURRENT_VERSION, TRIGGER_CODES, provenance_mismatches
+from standards.receipts import signature_problems_of, signing_key, stale_against
 from standards.versions import version_key
 from standards.fleet import (
     DriftSummary,
@@ -29,8 +30,19 @@ from standards.fleet import (
 )
 
 from .._errors import InputError, ManifestError
+from ..render._fleet import fleet_markdown  # noqa: F401 - the one fleet renderer, re-exported for harness.fleet
 from .._time import parse_time as parse_when
-from ._registry import CACHE_FILE, EntryFiles, SummaryCache, entry_dirs, scan_registry
+from ._registry import (
+    CACHE_FILE,
+    DriftDigest,
+    EntryFiles,
+    ManifestSummary,
+    ReportSummary,
+    SummaryCache,
+    entry_dirs,
+    scan_registry,
+    summary_of,
+)
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -45,6 +57,9 @@ Verdict = Literal["pass", "fail", "none"]
 UTC = dt.timezone.utc
 ACTIVE_REVIEW = ("in_review", "production")
 PRODUCTION_NEEDS = "production needs a current, passing evaluation"
+#: Days before a teacher release's `retires_on` that `teacher_retiring` fires, unless the
+#: registry's `registry.yaml` sets `teacher_retiring_days`.
+RETIRING_DAYS = 90
 
 
 def _vkey(v: str) -> tuple[int, ...]:
@@ -144,17 +159,17 @@ def _build_fleet(registry: Path, now: dt.datetime | None, use_cache: bool) -> tu
             problems.append(Problem(entry=e.name, message=msg, file=file, field=fld))
         if e.manifest is None:
             continue
-        msum, err = summaries[f"manifest:{e.manifest.sha256}"]
+        msum, err = summary_of(summaries, ManifestSummary, e.manifest.sha256)
         if msum is None:
             problems += _manifest_problems(e)
             continue
-        if msum["name"] in seen:
+        if msum.name in seen:
             problems.append(Problem(entry=e.name, file=str(e.manifest.path), field="name",
-                                    message=f"model {msum['name']!r} is already registered by entry "
-                                    f"{seen[msum['name']]!r}; this entry is skipped"))
+                                    message=f"model {msum.name!r} is already registered by entry "
+                                    f"{seen[msum.name]!r}; this entry is skipped"))
             continue
-        seen[msum["name"]] = e.name
-        models.append(_assess(e, msum, summaries, registry, clock, current_pins, persons, problems))
+        seen[msum.name] = e.name
+        models.append(_assess(e, msum, summaries, registry, clock, current_pins, persons, problems, settings))
 
     report = FleetReport(
         generated_at=clock, clock=clock_kind, registry=str(registry),
@@ -188,132 +203,168 @@ def _date(v: str | None) -> dt.date | None:
     return dt.date.fromisoformat(v) if v else None
 
 
-def _assess(e: EntryFiles, m: dict[str, Any], summaries: dict[str, Any], registry: Path, now: dt.datetime,
-            current_pins: dict[str, Any], persons: dict[str, Any], problems: list[Problem]) -> FleetModel:
-    name = m["name"]
-    status = m["status"]
+def _assess(e: EntryFiles, m: ManifestSummary, summaries: dict[str, Any], registry: Path, now: dt.datetime,
+            current_pins: dict[str, Any], persons: dict[str, Any], problems: list[Problem],
+            settings: Any) -> FleetModel:
+    name = m.name
+    status = m.status
     retired = status == "retired"
     notes: list[str] = []
     if e.name != name:
         notes.append(f"entry folder {e.name!r} differs from the model name")
 
-    # the latest report
-    report = None
+    # the latest report, its receipt re-checked against this manifest
+    report: ReportSummary | None = None
     report_path = None
     not_current: list[str] = []
+    unsigned: list[str] = []
+    stale_copy = False
     if e.report is not None:
         report_path = _rel(e.report.path, registry)
-        rsum, err = summaries[f"report:{e.report.sha256}"]
+        rsum, err = summary_of(summaries, ReportSummary, e.report.sha256)
         if rsum is None:
             problems.append(Problem(entry=e.name, file=str(e.report.path), message=f"not an eval report: {err}"))
             not_current.append("the report is unreadable")
-        elif rsum["project"] != name:
+        elif rsum.project != name:
             problems.append(Problem(entry=e.name, file=str(e.report.path), field="project",
-                                    message=f"the report is for model {rsum['project']!r}, not {name!r}; ignored"))
-            not_current.append(f"the report is for another model ({rsum['project']})")
+                                    message=f"the report is for model {rsum.project!r}, not {name!r}; ignored"))
+            not_current.append(f"the report is for another model ({rsum.project})")
         else:
             report = rsum
     else:
         not_current.append("no report")
     age = finished = None
     if report is not None:
-        finished = parse_when(report["finished_at"])
+        finished = parse_when(report.finished_at)
         age = round((now - finished).total_seconds() / 86400, 2)
         if age < 0:
             notes.append(f"the report is dated {-age:.1f} days after the fleet's clock")
-        not_current += provenance_mismatches(report, m["expected"])
-        if m["cadence_days"] is not None and age > m["cadence_days"]:
-            not_current.append(f"the report is {age:.0f} days old; the cadence is {m['cadence_days']} days")
+        republish = provenance_mismatches(report.provenance, report.project, m.expected)
+        republish += stale_against(report.bar_keys, report.verdict_inputs, m.bar_keys, m.verdict_inputs)
+        if republish:
+            stale_copy = True
+            not_current += republish
+        if report.teacher_only:
+            not_current.append("the report is teacher-only (`eval --teacher-only`): it judges no student")
+        if m.cadence_days is not None and age > m.cadence_days:
+            not_current.append(f"the report is {age:.0f} days old; the cadence is {m.cadence_days} days")
+        for why in report.tampered:
+            problems.append(Problem(entry=e.name, file=str(e.report.path) if e.report else None, field="gate",
+                                    message=f"the report contradicts its own figures: {why}"))
+        if settings is not None and settings.require_signed_reports:
+            for why in signature_problems_of(report.canonical_sha256, report.signature, signing_key()):
+                unsigned.append(why)
     current = not not_current
-    verdict: Verdict = report["verdict"] if report else "none"
+    verdict: Verdict = "none" if report is None or report.teacher_only else report.verdict  # type: ignore[assignment]
+    if unsigned and verdict == "pass":
+        verdict = "fail"
+    not_current += unsigned
+    current = current and not unsigned
 
     # first pass, from the latest and the archived reports of this model
     passes = [finished.date()] if finished is not None and verdict == "pass" else []
     for ref in e.history:
-        s, _ = summaries[f"report:{ref.sha256}"]
-        if s is not None and s["project"] == name and s["verdict"] == "pass":
-            passes.append(parse_when(s["finished_at"]).date())
+        s, _ = summary_of(summaries, ReportSummary, ref.sha256)
+        if s is not None and s.project == name and s.verdict == "pass":
+            passes.append(parse_when(s.finished_at).date())
     for ref in e.history:
-        if summaries[f"report:{ref.sha256}"][0] is None:
-            problems.append(Problem(entry=e.name, file=str(ref.path),
-                                    message=f"not an eval report: {summaries[f'report:{ref.sha256}'][1]}"))
+        old, why_not = summary_of(summaries, ReportSummary, ref.sha256)
+        if old is None:
+            problems.append(Problem(entry=e.name, file=str(ref.path), message=f"not an eval report: {why_not}"))
     first_pass = min(passes) if passes else None
-    created = _date(m["created"])
+    created = _date(m.created)
     days_to_first = (first_pass - created).days if first_pass and created else None
 
     # drift
     drift = None
     if e.drift is not None:
-        dsum, err = summaries[f"drift:{e.drift.sha256}"]
+        dsum, err = summary_of(summaries, DriftDigest, e.drift.sha256)
         if dsum is None:
             problems.append(Problem(entry=e.name, file=str(e.drift.path), message=f"not a drift record: {err}"))
-        elif dsum["project"] != name:
+        elif dsum.project != name:
             problems.append(Problem(entry=e.name, file=str(e.drift.path), field="project",
-                                    message=f"the drift record is for model {dsum['project']!r}, not {name!r}; ignored"))
-        elif dsum["student_pin"] != m["student_pin"]:
+                                    message=f"the drift record is for model {dsum.project!r}, not {name!r}; ignored"))
+        elif dsum.student_pin != m.student_pin:
             notes.append("the latest drift record is about an earlier student; run `stillhouse drift` again")
         else:
             drift = _make(DriftSummary, record_path=_rel(e.drift.path, registry),
-                           computed_at=parse_when(dsum["computed_at"]),
-                           window_end=parse_when(dsum["window_end"]) if dsum["window_end"] else None,
-                           metric=dsum["metric"], baseline=dsum["baseline"], value=dsum["value"],
-                           drop=dsum["drop"], max_drop=dsum["max_drop"], slice_psi_max=dsum["slice_psi_max"],
-                           length_psi=dsum["length_psi"], fired=dsum["fired"], reason=dsum["reason"])
+                           computed_at=parse_when(dsum.computed_at),
+                           window_end=parse_when(dsum.window_end) if dsum.window_end else None,
+                           metric=dsum.metric, baseline=dsum.baseline, value=dsum.value,
+                           drop=dsum.drop, max_drop=dsum.max_drop, slice_psi_max=dsum.slice_psi_max,
+                           length_psi=dsum.length_psi, fired=dsum.fired, reason=dsum.reason)
 
     triggers: list[TriggerFired] = []
     orphaned, orphan_reason = False, None
     life: list[str] = []
     if not retired:
-        triggers = _triggers(m, report, finished, age, now, drift, current_pins, notes)
+        triggers = _triggers(m, report, finished, age, now, drift, current_pins, notes, settings)
         orphaned, orphan_reason = _orphan(m, persons, notes)
-        life = list(m["life"])
+        life = list(m.life)
         if status == "production" and not (current and verdict == "pass"):
             life.append(f"{PRODUCTION_NEEDS}: "
                         + ("; ".join(not_current) if not current else f"the gate verdict is {verdict}"))
-        end = _date(m["end_date"])
+        end = _date(m.end_date)
         if status == "deprecated" and end is not None and end < now.date():
             life.append(f"deprecated with end date {end}, which has passed: retire it "
                         "(`stillhouse retire`)")
     else:
-        notes.append(f"retired on {m['retired_on'] or '?'}: {m['retirement_reason'] or 'no reason recorded'}")
-        life = list(m["life"])
+        notes.append(f"retired on {m.retired_on or '?'}: {m.retirement_reason or 'no reason recorded'}")
+        life = list(m.life)
 
-    actions = _actions(m, triggers, orphaned, life, current, verdict, status)
+    actions = _actions(m, triggers, orphaned, life, current, verdict, status, stale_copy)
     return _make(
         FleetModel,
-        name=name, entry=e.name, description=m["description"], owner=m["owner"], team=m["team"],
-        backup=m["backup"], status=status, standards_version=m["declared_version"],
+        name=name, entry=e.name, description=m.description, owner=m.owner, team=m.team,
+        backup=m.backup, status=status, standards_version=m.declared_version,
         report_age_days=age, report_finished_at=finished, evaluation_current=current,
         not_current_reasons=not_current, verdict=verdict, orphaned=orphaned, orphan_reason=orphan_reason,
         triggers=triggers, lifecycle_problems=life, needs_action=bool(actions), actions=actions,
         report_path=report_path, created=created, first_pass=first_pass, days_to_first_pass=days_to_first,
-        teacher_family=m["teacher_family"], teacher_pin=m["teacher_pin"],
-        current_teacher_pin=current_pins[m["teacher_family"]].pin if m["teacher_family"] in current_pins else None,
-        slices=[_make(FleetSlice, **s) for s in report["slices"]] if report else [], drift=drift, notes=notes,
+        teacher_family=m.teacher_family, teacher_pin=m.teacher_pin,
+        current_teacher_pin=current_pins[m.teacher_family].pin if m.teacher_family in current_pins else None,
+        slices=[_make(FleetSlice, **s) for s in report.slices] if report else [], drift=drift, notes=notes,
     )
 
 
-def _triggers(m: dict[str, Any], report: dict[str, Any] | None, finished: dt.datetime | None, age: float | None,
+def _triggers(m: ManifestSummary, report: ReportSummary | None, finished: dt.datetime | None, age: float | None,
               now: dt.datetime, drift: DriftSummary | None, current_pins: dict[str, Any],
-              notes: list[str]) -> list[TriggerFired]:
+              notes: list[str], settings: Any = None) -> list[TriggerFired]:
     out = []
-    fam = m["teacher_family"]
+    fam = m.teacher_family
     if fam is None:
         notes.append("the teacher names no `family`: a moved teacher cannot be detected")
     elif fam not in current_pins:
         notes.append(f"teacher family {fam!r} is not in teachers.yaml")
-    elif current_pins[fam].pin != m["teacher_pin"]:
+    elif current_pins[fam].pin != m.teacher_pin and report is not None \
+            and report.provenance.get("teacher_pin") == current_pins[fam].pin:
+        notes.append(f"the registered manifest still names teacher {m.teacher_pin}, but its report already used "
+                     f"the current {current_pins[fam].pin}: the registered copy is stale; publish the project again")
+    elif current_pins[fam].pin != m.teacher_pin:
         rel = current_pins[fam]
-        if m["teacher_change"]:
+        if m.teacher_change:
             out.append(_make(
                 TriggerFired,
                 code="teacher_moved",
                 reason=f"teacher {fam} moved to {rel.pin}" + (f" on {rel.since}" if rel.since else "")
-                + f"; the student was distilled from {m['teacher_pin']}",
-                evidence={"family": fam, "manifest_pin": m["teacher_pin"], "current_pin": rel.pin,
+                + f"; the student was distilled from {m.teacher_pin}",
+                evidence={"family": fam, "manifest_pin": m.teacher_pin, "current_pin": rel.pin,
                           "since": rel.since.isoformat() if rel.since else None}))
         else:
             notes.append(f"teacher {fam} moved to {rel.pin}, but triggers.teacher_change is off")
+    release = current_pins.get(fam) if fam is not None else None
+    if release is not None and release.retires_on is not None and release.pin == m.teacher_pin:
+        warn_days = settings.teacher_retiring_days if settings is not None else RETIRING_DAYS
+        left = (release.retires_on - now.date()).days
+        if left <= warn_days:
+            when = f"in {left} days" if left > 0 else ("today" if left == 0 else f"{-left} days ago")
+            out.append(_make(
+                TriggerFired,
+                code="teacher_retiring",
+                reason=f"teacher {fam} ({release.pin}) retires on {release.retires_on} ({when}); redistil from its "
+                       "replacement before it disappears (record its answers now if the student must be rebuilt later)",
+                evidence={"family": fam, "pin": release.pin, "retires_on": release.retires_on.isoformat(),
+                          "days_left": left, "warn_days": warn_days}))
     if drift is not None and drift.fired:
         out.append(_make(
             TriggerFired,
@@ -321,14 +372,14 @@ def _triggers(m: dict[str, Any], report: dict[str, Any] | None, finished: dt.dat
             evidence={"record": drift.record_path, "metric": drift.metric, "baseline": drift.baseline,
                       "value": drift.value, "drop": drift.drop, "max_drop": drift.max_drop,
                       "window_end": drift.window_end.isoformat() if drift.window_end else None}))
-    cad = m["cadence_days"]
+    cad = m.cadence_days
     if cad is not None:
         if finished is not None:
             base, since = finished, "last report"
         else:  # never evaluated: the clock runs from creation once the model is in service
-            base, since = dt.datetime.combine(dt.date.fromisoformat(m["created"]), dt.time(), tzinfo=UTC), "creation"
+            base, since = dt.datetime.combine(dt.date.fromisoformat(m.created), dt.time(), tzinfo=UTC), "creation"
         due = base + dt.timedelta(days=cad)
-        if now > due and (finished is not None or m["status"] in (*ACTIVE_REVIEW, "deprecated")):
+        if now > due and (finished is not None or m.status in (*ACTIVE_REVIEW, "deprecated")):
             elapsed = round((now - base).total_seconds() / 86400, 1)
             out.append(_make(
                 TriggerFired,
@@ -336,8 +387,8 @@ def _triggers(m: dict[str, Any], report: dict[str, Any] | None, finished: dt.dat
                 reason=f"{elapsed:.0f} days since the {since}; the cadence is {cad} days (due {due.date()})",
                 evidence={"since": since, "from": base.isoformat(), "days": elapsed, "cadence_days": cad,
                           "due": due.date().isoformat()}))
-    declared = m["declared_version"]
-    rep_v = report["provenance"]["standards_version"] if report else None
+    declared = m.declared_version
+    rep_v = report.provenance["standards_version"] if report else None
     if _vkey(declared) < _vkey(CURRENT_VERSION) or (rep_v is not None and _vkey(rep_v) < _vkey(CURRENT_VERSION)):
         older = declared if _vkey(declared) < _vkey(CURRENT_VERSION) else rep_v
         where = "the manifest follows" if older == declared else "the report was made under"
@@ -349,7 +400,7 @@ def _triggers(m: dict[str, Any], report: dict[str, Any] | None, finished: dt.dat
     return out
 
 
-def _orphan(m: dict[str, Any], persons: dict[str, Any], notes: list[str]) -> tuple[bool, str | None]:
+def _orphan(m: ManifestSummary, persons: dict[str, Any], notes: list[str]) -> tuple[bool, str | None]:
     def state(handle: str | None) -> str | None:
         if not handle:
             return "missing"
@@ -358,7 +409,7 @@ def _orphan(m: dict[str, Any], persons: dict[str, Any], notes: list[str]) -> tup
             return "not in people.yaml"
         return None if p.active else "departed"
 
-    owner, backup = m["owner"], m["backup"]
+    owner, backup = m.owner, m.backup
     s_owner = state(owner)
     if s_owner is None:
         return False, None
@@ -371,24 +422,31 @@ def _orphan(m: dict[str, Any], persons: dict[str, Any], notes: list[str]) -> tup
     return True, f"{owner_text}; {backup_text}"
 
 
-def _actions(m: dict[str, Any], triggers: list[TriggerFired], orphaned: bool, life: list[str], current: bool,
-             verdict: str, status: str) -> list[str]:
+def _actions(m: ManifestSummary, triggers: list[TriggerFired], orphaned: bool, life: list[str], current: bool,
+             verdict: str, status: str, stale_copy: bool = False) -> list[str]:
     out = []
     if orphaned:
         out.append("name an active owner (and backup) in the manifest and people.yaml")
     codes = {t.code for t in triggers}
     if "teacher_moved" in codes or "drift" in codes:
-        out.append("redistil the student, then run `stillhouse eval`")
+        out.append("redistil the student, then run `stillhouse eval` and `stillhouse publish`")
+    elif "teacher_retiring" in codes:
+        out.append("redistil from the teacher's replacement before it retires, then `stillhouse eval` and "
+                   "`stillhouse publish`")
     elif "cadence_elapsed" in codes:
-        out.append("re-run `stillhouse eval` and register the new report")
+        out.append("re-run `stillhouse eval` and `stillhouse publish` the new report")
+    elif stale_copy:
+        out.append("the registered manifest and report disagree: run `stillhouse eval` on the project if it "
+                   "changed, then `stillhouse publish` it again")
     if "standards_outdated" in codes:
         out.append(f"move the manifest to standards {CURRENT_VERSION} and re-evaluate")
     fixes = [p for p in life if not p.startswith(PRODUCTION_NEEDS)]
     if fixes:
         out.append("fix the lifecycle: " + "; ".join(fixes))
-    if status in ACTIVE_REVIEW and not (current and verdict == "pass") and not codes & {"teacher_moved", "drift", "cadence_elapsed"}:
+    if status in ACTIVE_REVIEW and not (current and verdict == "pass") and not stale_copy \
+            and not codes & {"teacher_moved", "drift", "cadence_elapsed", "teacher_retiring"}:
         out.append("run `stillhouse eval` until the gate passes" if verdict == "fail" or current
-                   else "run `stillhouse eval` and register the report")
+                   else "run `stillhouse eval` and `stillhouse publish` the report")
     return out
 
 
@@ -421,75 +479,3 @@ def _rollout(models: list[FleetModel], problems: list[Problem], persons: dict[st
 def needs_attention(report: FleetReport) -> bool:
     """What `stillhouse fleet --check` fails on: a model that needs action, or a problem."""
     return bool(report.problems) or any(m.needs_action for m in report.models)
-
-
-# --- Markdown ------------------------------------------------------------------------------
-
-
-def fleet_markdown(report: FleetReport) -> str:
-    """`fleet.md`: the fleet table, the triggers with their evidence, the problems and the
-    rollout figures. Every string from a manifest or registry file is escaped."""
-    from ..render._escape import md_escape as e
-
-    r = report.rollout
-    title = f"Fleet report: {e(report.name)}" if report.name else "Fleet report"
-    clock = {"now": "now", "as_of": "the registry's `as_of` date", "given": "the time given"}[report.clock]
-    lines = [
-        f"# {title}", "",
-        f"As of {report.generated_at.isoformat()} ({clock}) · registry `{e(report.registry)}` · "
-        f"standards {report.standards_version}", "",
-        "## Rollout", "",
-        "| figure | value |", "| --- | --- |",
-        f"| registered models | {r.models} ({r.active_models} not retired) |",
-        f"| current, passing evaluation and an active owner | {r.current_passing_owned} of {r.active_models} "
-        f"({r.share_current_passing_owned:.0%}) |",
-        f"| orphaned | {r.orphaned} |",
-        f"| need action | {r.needs_action} |",
-        "| median days from creation to first passing report | "
-        + (f"{r.median_days_to_first_pass:g} ({r.models_with_first_pass} models) |"
-           if r.median_days_to_first_pass is not None else "none yet |"),
-        "| open triggers | " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in r.open_triggers.items()) + " |",
-        f"| registry problems | {r.problems} |", "",
-        "## Models", "",
-        "| model | owner | status | report age (days) | current | verdict | orphaned | triggers | action |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for m in report.models:
-        owner = e(m.owner) if m.owner else "—"
-        if m.team:
-            owner += f" ({e(m.team)})"
-        age = f"{m.report_age_days:.0f}" if m.report_age_days is not None else "—"
-        trig = ", ".join(t.code.replace("_", " ") for t in m.triggers) or "—"
-        lines.append(
-            f"| {e(m.name)} | {owner} | {e(m.status)} | {age} | {'yes' if m.evaluation_current else 'no'} | "
-            f"{m.verdict} | {'**yes**' if m.orphaned else 'no'} | {trig} | "
-            f"{'**needed**' if m.needs_action else 'none'} |")
-    lines.append("")
-    flagged = [m for m in report.models if m.needs_action or m.notes]
-    if flagged:
-        lines += ["## What needs doing", ""]
-        for m in flagged:
-            lines.append(f"### {e(m.name)}")
-            lines.append("")
-            if m.description:
-                lines += [f"{e(m.description)}", ""]
-            for t in m.triggers:
-                ev = ", ".join(f"{e(k)}={e(v)}" for k, v in t.evidence.items() if v is not None)
-                lines.append(f"- trigger **{t.code}**: {e(t.reason)}" + (f" ({ev})" if ev else ""))
-            if m.orphaned:
-                lines.append(f"- **orphaned**: {e(m.orphan_reason)}")
-            for p in m.lifecycle_problems:
-                lines.append(f"- lifecycle: {e(p)}")
-            if not m.evaluation_current and m.status != "retired":
-                lines.append("- evaluation not current: " + e("; ".join(m.not_current_reasons)))
-            for a in m.actions:
-                lines.append(f"- action: {e(a)}")
-            for n in m.notes:
-                lines.append(f"- note: {e(n)}")
-            lines.append("")
-    if report.problems:
-        lines += ["## Registry problems", "", "| entry | file | field | problem |", "| --- | --- | --- | --- |"]
-        for prob in report.problems:
-            lines.append(f"| {e(prob.entry)} | {e(prob.file or '')} | {e(prob.field or '')} | {e(prob.message)} |")
-        lines.append("")
-    return "\n".join(lines)

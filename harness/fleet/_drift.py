@@ -25,7 +25,16 @@ from pathlib import Path
 from typing import Any
 
 import standards
-from standards import DriftBaseline, DriftRecord, DriftWindow, Estimate, file_sha256, report_mismatches, slice_masks
+from standards import (
+    DriftBaseline,
+    DriftRecord,
+    DriftWindow,
+    Estimate,
+    EvalReport,
+    file_sha256,
+    report_mismatches,
+    slice_masks,
+)
 from standards.tabular import TableError, read_rows
 
 from .. import _stats as S
@@ -126,17 +135,22 @@ def _same(a: Any, b: Any) -> bool:
     return str(a).strip() == str(b).strip()
 
 
-def _baseline_report(project: Project) -> dict[str, Any]:
+def _baseline_report(project: Project) -> EvalReport:
+    """The project's report, validated and re-checked: the baseline a drift record compares with."""
+    from standards.checks import ReportError, read_report
+    from standards.receipts import recheck
+
     path = project.dir / standards.REPORT_DIR / "report.json"
     if not path.is_file():
         raise InputError(f"{path}: drift needs the eval baseline, and there is no report: run `stillhouse eval` first")
     try:
-        raw = path.read_bytes()
-        standards.EvalReport.model_validate_json(raw)
-        report: dict[str, Any] = json.loads(raw)
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"{path}: not a valid eval report ({str(exc).splitlines()[0]})") from None
-    bad = [p for p in report_mismatches(report, project.manifest) if not p.startswith("standards_version")]
+        report = read_report(path)
+    except ReportError as exc:
+        raise ManifestError([Problem(exc.file, exc.field, exc.expected, exc.found)]) from None
+    if report.teacher_only:
+        raise InputError(f"{path}: a teacher-only report has no student figures to compare production with: "
+                         "run `stillhouse eval` on the student first")
+    bad = report_mismatches(report, project.manifest) + recheck(report, project.manifest).tampered
     if bad:
         raise InputError(f"{path}: the report is not about this model, so it cannot be the baseline: " + "; ".join(bad))
     return report
@@ -149,17 +163,13 @@ def compute_drift(project: Project, production: Path, *, now: dt.datetime | None
     report = _baseline_report(project)
     input_field = m.eval_set.fields.input
     rows = read_production(Path(production), input_field)
-    slices_by_name = {s["name"]: s for s in report["slices"]}
-    all_n = slices_by_name.get("all", {}).get("n") or 0
-    base_shares = {s.name: (slices_by_name[s.name]["n"] / all_n if s.name in slices_by_name and all_n else 0.0)
+    slices_by_name = {s.name: s for s in report.slices}
+    all_n = slices_by_name["all"].n if "all" in slices_by_name else 0
+    base_shares = {s.name: (slices_by_name[s.name].n / all_n if s.name in slices_by_name and all_n else 0.0)
                    for s in m.slices}
-
-    def est(slice_: dict[str, Any], key: str) -> Estimate | None:
-        v = slice_.get(key)
-        return Estimate(**v) if v else None
-
-    base_all = slices_by_name.get("all", {})
-    base_agree, base_acc = est(base_all, "agreement"), est(base_all, "student_accuracy")
+    base_all = slices_by_name.get("all")
+    base_agree = base_all.agreement if base_all is not None else None
+    base_acc = base_all.student_accuracy if base_all is not None else None
 
     # the input-length reference: the eval set when it is readable and pinned, else the first window
     eval_rows = project.check_context().eval_rows()
@@ -190,13 +200,13 @@ def compute_drift(project: Project, production: Path, *, now: dt.datetime | None
     last = next((w for w in reversed(windows) if w.assessable), None)
     fired = bool(last and last.fired)
     reason = _reason(last, metric, max_drop, base_agree if metric == "agreement" else base_acc, min_spot_checks)
-    prov = report["provenance"]
+    prov = report.provenance
     return DriftRecord(
         project=m.name, computed_at=(now or dt.datetime.now(UTC)).replace(microsecond=0),
         production_file=_shown(Path(production), project.dir), production_sha256=file_sha256(Path(production)),
         window_days=m.monitoring.window_days, metric=metric, max_drop=max_drop, min_spot_checks=min_spot_checks,
         baseline=DriftBaseline(
-            report_finished_at=prov.get("finished_at"), teacher_pin=prov.get("teacher_pin"),
+            report_finished_at=prov.finished_at, teacher_pin=prov.teacher_pin,
             student_pin=standards.model_pin(m.student), agreement=base_agree, accuracy=base_acc,
             slice_shares={k: round(v, 6) for k, v in base_shares.items()}, length_reference=length_ref,  # type: ignore[arg-type]
             mean_words=round(sum(ref_lengths) / len(ref_lengths), 3) if ref_lengths else None),

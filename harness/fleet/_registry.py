@@ -19,10 +19,10 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import standards
 from standards import CURRENT_VERSION, VERSIONS, expected_provenance, is_placeholder, model_pin
@@ -32,7 +32,7 @@ from .._io import STATE_DIR
 from .._yaml import parse_yaml
 from ..project import MANIFEST_NAMES
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
 CACHE_FILE = STATE_DIR / "fleet-cache.json"
 ENTRY_FILE = "entry.yaml"
 MODELS_DIR = "models"
@@ -52,23 +52,103 @@ def fast_yaml(raw: bytes) -> Any:
 # --- summaries (pure functions of bytes) -------------------------------------------------
 
 
-def manifest_summary(raw: bytes) -> dict[str, Any]:
+BarKey = tuple[str, str, str, "float | None", "float | None", int]
+
+
+@dataclass(frozen=True)
+class ManifestSummary:
+    """The fleet's view of one manifest: what the assessment reads, nothing time-dependent."""
+
+    name: str
+    description: str | None
+    owner: str | None
+    team: str | None
+    backup: str | None
+    status: str
+    created: str
+    end_date: str | None
+    replacement: str | None
+    retired_on: str | None
+    retirement_reason: str | None
+    declared_version: str
+    teacher_family: str | None
+    teacher_pin: str
+    student_pin: str
+    expected: dict[str, str]
+    teacher_change: bool
+    cadence_days: int | None
+    life: list[str]
+    bar_keys: list[list[Any]]
+    verdict_inputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """The fleet's view of one eval report, its receipt already re-checked against itself."""
+
+    project: str
+    provenance: dict[str, Any]
+    finished_at: str
+    verdict: str                 # re-derived from the report's own figures
+    recorded_verdict: str        # what the report says
+    tampered: list[str]          # where the report contradicts its own figures
+    teacher_only: bool
+    bar_keys: list[list[Any]]
+    verdict_inputs: dict[str, Any] | None
+    canonical_sha256: str
+    signature: dict[str, str] | None
+    slices: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DriftDigest:
+    """The fleet's view of one drift record."""
+
+    project: str
+    computed_at: str
+    student_pin: str | None
+    metric: str
+    max_drop: float | None
+    fired: bool
+    reason: str
+    window_end: str | None
+    baseline: float | None
+    value: float | None
+    low: float | None
+    high: float | None
+    drop: float | None
+    slice_psi_max: float | None
+    length_psi: float | None
+
+
+Summary = ManifestSummary | ReportSummary | DriftDigest
+_CLASSES: dict[str, type[ManifestSummary] | type[ReportSummary] | type[DriftDigest]] = {
+    "manifest": ManifestSummary, "report": ReportSummary, "drift": DriftDigest}
+
+
+def bar_keys(manifest: Any) -> list[list[Any]]:
+    """Every (slice, metric, level, minimum, max drop, min examples) the manifest's bars ask for."""
+    names = [s.name for s in manifest.slices]
+    out = []
+    for bar in manifest.quality_bars:
+        for name in (["all", *names] if bar.slice == "*" else [bar.slice]):
+            out.append([name, bar.metric.value, bar.level.value, bar.minimum, bar.max_drop_vs_teacher,
+                        bar.min_examples])
+    return out
+
+
+def manifest_summary(raw: bytes) -> ManifestSummary:
     """The fleet's view of one manifest. Raises ValueError / pydantic errors when the fast
     path refuses it (the caller then asks `load_project` for the full error)."""
+    from standards.receipts import verdict_inputs
+
     data = fast_yaml(raw)
     if not isinstance(data, dict):
         raise ValueError("not a mapping")
     version = data.get("standards_version")
     if not isinstance(version, str) or version not in VERSIONS:
         raise ValueError("unknown version")
-    if version == CURRENT_VERSION:
-        m = standards.Manifest.model_validate(data)
-    else:
-        m = standards.parse_manifest(data)  # type: ignore[assignment]
-    return _summarise_manifest(m, data, version)
-
-
-def _summarise_manifest(m: Any, data: dict[str, Any], version: str) -> dict[str, Any]:
+    m: Any = standards.parse_manifest(data)
     lc = m.lifecycle
     ctx = standards.CheckContext(manifest=m, project_dir=Path("."), manifest_file=Path("."), raw=data,
                                  declared_version=version)
@@ -77,57 +157,49 @@ def _summarise_manifest(m: Any, data: dict[str, Any], version: str) -> dict[str,
         res = standards.CHECKS[rid](ctx)
         if res.status == "fail":
             life.append(f"{rid}: {res.detail}")
-    drift = m.triggers.drift
     o = m.owner
-    return {
-        "name": m.name,
-        "description": getattr(m, "description", None),
-        "owner": None if is_placeholder(o.handle) else o.handle,
-        "team": None if is_placeholder(o.team) else o.team,
-        "backup": None if (o.backup is None or is_placeholder(o.backup)) else o.backup,
-        "status": lc.status.value,
-        "created": lc.created.isoformat(),
-        "end_date": lc.end_date.isoformat() if lc.end_date else None,
-        "replacement": lc.replacement,
-        "retired_on": lc.retired_on.isoformat() if lc.retired_on else None,
-        "retirement_reason": lc.retirement_reason,
-        "declared_version": version,
-        "teacher_family": m.teacher.family,
-        "teacher_pin": model_pin(m.teacher),
-        "student_pin": model_pin(m.student),
-        "expected": expected_provenance(m),
-        "teacher_change": m.triggers.teacher_change,
-        "cadence_days": m.triggers.cadence_days,
-        "drift": {"metric": drift.metric, "max_drop": drift.max_drop} if drift else None,
-        "life": life,
-    }
+    return ManifestSummary(
+        name=m.name, description=getattr(m, "description", None),
+        owner=None if is_placeholder(o.handle) else o.handle, team=None if is_placeholder(o.team) else o.team,
+        backup=None if (o.backup is None or is_placeholder(o.backup)) else o.backup,
+        status=lc.status.value, created=lc.created.isoformat(),
+        end_date=lc.end_date.isoformat() if lc.end_date else None, replacement=lc.replacement,
+        retired_on=lc.retired_on.isoformat() if lc.retired_on else None, retirement_reason=lc.retirement_reason,
+        declared_version=version, teacher_family=m.teacher.family, teacher_pin=model_pin(m.teacher),
+        student_pin=model_pin(m.student), expected=expected_provenance(m), teacher_change=m.triggers.teacher_change,
+        cadence_days=m.triggers.cadence_days, life=life, bar_keys=bar_keys(m), verdict_inputs=verdict_inputs(m),
+    )
 
 
-def report_summary(raw: bytes) -> dict[str, Any]:
-    """The fleet's view of one eval report; raises pydantic's ValidationError if it is not one."""
+def report_summary(raw: bytes) -> ReportSummary:
+    """The fleet's view of one eval report; raises pydantic's ValidationError if it is not one.
+    Whether the report contradicts its own figures depends on its bytes alone, so it is
+    judged here, once per content."""
+    import hashlib
+
+    from standards.receipts import canonical_bytes, self_check
+
     r = standards.EvalReport.model_validate_json(raw)
     p = r.provenance
-    return {
-        "project": r.project,
-        "provenance": {
-            "teacher_pin": p.teacher_pin,
-            "student_sha256": p.student_sha256,
-            "eval_set_sha256": p.eval_set_sha256,
-            "standards_version": p.standards_version,
-        },
-        "finished_at": p.finished_at.isoformat(),
-        "verdict": r.gate.verdict,
-        "slices": [
-            {"name": s.name, "n": s.n,
-             "student_accuracy": s.student_accuracy.value if s.student_accuracy else None,
-             "teacher_accuracy": s.teacher_accuracy.value if s.teacher_accuracy else None,
-             "agreement": s.agreement.value if s.agreement else None}
-            for s in r.slices
-        ],
-    }
+    verdict, tampered = self_check(r)
+    return ReportSummary(
+        project=r.project,
+        provenance={"teacher_pin": p.teacher_pin, "student_sha256": p.student_sha256,
+                    "eval_set_sha256": p.eval_set_sha256, "standards_version": p.standards_version},
+        finished_at=p.finished_at.isoformat(), verdict=verdict, recorded_verdict=r.gate.verdict, tampered=tampered,
+        teacher_only=r.teacher_only,
+        bar_keys=[[b.slice, b.metric, b.level, b.minimum, b.max_drop_vs_teacher, b.min_examples] for b in r.gate.bars],
+        verdict_inputs=p.verdict_inputs, canonical_sha256=hashlib.sha256(canonical_bytes(r)).hexdigest(),
+        signature={"key_id": r.signature.key_id, "value": r.signature.value} if r.signature else None,
+        slices=[{"name": s.name, "n": s.n,
+                 "student_accuracy": s.student_accuracy.value if s.student_accuracy else None,
+                 "teacher_accuracy": s.teacher_accuracy.value if s.teacher_accuracy else None,
+                 "agreement": s.agreement.value if s.agreement else None}
+                for s in r.slices],
+    )
 
 
-def drift_summary(raw: bytes) -> dict[str, Any]:
+def drift_summary(raw: bytes) -> DriftDigest:
     """The fleet's view of one drift record."""
     rec = standards.DriftRecord.model_validate_json(raw)
     last = next((w for w in reversed(rec.windows) if w.assessable), None)
@@ -135,29 +207,29 @@ def drift_summary(raw: bytes) -> dict[str, Any]:
     baseline = rec.baseline.agreement if rec.metric == "agreement" else rec.baseline.accuracy
     est = None if last is None else (last.agreement if rec.metric == "agreement" else last.accuracy)
     drop = None if last is None else (last.agreement_drop if rec.metric == "agreement" else last.accuracy_drop)
-    return {
-        "project": rec.project,
-        "computed_at": rec.computed_at.isoformat(),
-        "student_pin": rec.baseline.student_pin,
-        "metric": rec.metric,
-        "max_drop": rec.max_drop,
-        "fired": rec.fired,
-        "reason": rec.reason,
-        "window_end": last.end.isoformat() if last else None,
-        "baseline": baseline.value if baseline else None,
-        "value": est.value if est else None,
-        "low": est.low if est else None,
-        "high": est.high if est else None,
-        "drop": drop,
-        "slice_psi_max": latest.slice_psi_max if latest else None,
-        "length_psi": latest.length_psi if latest else None,
-    }
+    return DriftDigest(
+        project=rec.project, computed_at=rec.computed_at.isoformat(), student_pin=rec.baseline.student_pin,
+        metric=rec.metric, max_drop=rec.max_drop, fired=rec.fired, reason=rec.reason,
+        window_end=last.end.isoformat() if last else None, baseline=baseline.value if baseline else None,
+        value=est.value if est else None, low=est.low if est else None, high=est.high if est else None, drop=drop,
+        slice_psi_max=latest.slice_psi_max if latest else None, length_psi=latest.length_psi if latest else None,
+    )
 
 
-SUMMARISERS = {"manifest": manifest_summary, "report": report_summary, "drift": drift_summary}
+SUMMARISERS: dict[str, Callable[[bytes], Summary]] = {
+    "manifest": manifest_summary, "report": report_summary, "drift": drift_summary}
+Result = tuple[Summary | None, str | None]
+_S = TypeVar("_S", ManifestSummary, ReportSummary, DriftDigest)
 
 
-def _summarise(kind: str, raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+def summary_of(summaries: dict[str, Result], cls: type[_S], sha256: str) -> tuple[_S | None, str | None]:
+    """The summary of one file (by its bytes' hash), as ``cls``, or (None, why it has none)."""
+    kind = {ManifestSummary: "manifest", ReportSummary: "report", DriftDigest: "drift"}[cls]
+    found, err = summaries[f"{kind}:{sha256}"]
+    return (found if isinstance(found, cls) else None), err
+
+
+def _summarise(kind: str, raw: bytes) -> Result:
     try:
         return SUMMARISERS[kind](raw), None
     except Exception as exc:  # noqa: BLE001 - any refusal becomes a listed problem
@@ -323,11 +395,8 @@ def entry_dirs(registry: Path) -> list[str]:
 
 # --- scanning and summarising, in worker processes when the fleet is big -------------------
 
-Summary = tuple[dict[str, Any] | None, str | None]
-
-
 def _scan_chunk(dirs: list[str], known: frozenset[str] | set[str]) -> tuple[list[EntryFiles | tuple[str, str]],
-                                                                          dict[str, Summary]]:
+                                                                          dict[str, Result]]:
     """Scan entry folders, summarise every file whose summary is not known yet, and drop the
     bytes: only small summaries and paths travel back to the parent.
 
@@ -335,7 +404,7 @@ def _scan_chunk(dirs: list[str], known: frozenset[str] | set[str]) -> tuple[list
     summarise its manifests, then its reports, then its drift records, rather than entry by
     entry, so each kind of work runs in a stretch (`docs/internals/performance.md`)."""
     entries: list[EntryFiles | tuple[str, str]] = []
-    computed: dict[str, Summary] = {}
+    computed: dict[str, Result] = {}
     for start in range(0, len(dirs), _BATCH):
         todo: dict[str, list[tuple[str, FileRef]]] = {kind: [] for kind in SUMMARISERS}
         for d in dirs[start:start + _BATCH]:
@@ -358,7 +427,7 @@ def _scan_chunk(dirs: list[str], known: frozenset[str] | set[str]) -> tuple[list
 _BATCH = 256
 
 
-def scan_registry(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles | tuple[str, str]], dict[str, Summary]]:
+def scan_registry(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles | tuple[str, str]], dict[str, Result]]:
     """Every entry folder scanned (or `(folder, problem)` when unreadable), in order, and the
     summary (or error message) of every file they hold. With many entries the work is split
     over forked worker processes, one per core; results are identical either way."""
@@ -368,7 +437,7 @@ def scan_registry(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles
     cores = min(os.cpu_count() or 1, 8)
     # fork is missing on Windows and unsafe on macOS: elsewhere than Linux, one process
     parallel = len(dirs) >= PARALLEL_MIN and cores >= 2 and sys.platform.startswith("linux")
-    parts: list[tuple[list[EntryFiles | tuple[str, str]], dict[str, Summary]]] | None = None
+    parts: list[tuple[list[EntryFiles | tuple[str, str]], dict[str, Result]]] | None = None
     if parallel:
         import multiprocessing as mp
 
@@ -395,27 +464,49 @@ def scan_registry(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles
 
 
 class SummaryCache:
-    """Summaries keyed by `<kind>:<sha256 of the bytes>`; a miss is computed and kept."""
+    """Summaries keyed by `<kind>:<sha256 of the bytes>`; a miss is computed and kept.
+
+    The file is sealed like the output cache: its first line is an HMAC of the rest, keyed
+    with the signing key when one is set (`STILLHOUSE_SIGNING_KEY`), else a plain checksum.
+    A cache whose seal does not match is discarded whole and the files are read again: an
+    edited summary is never believed over the report it summarises."""
 
     def __init__(self, path: Path | None):
+        from standards.receipts import signing_key
+
         self.path = path
         self.stamp = code_stamp()
-        self.data: dict[str, dict[str, Any]] = {}
+        self.key = signing_key() or b"stillhouse-fleet-cache"
+        self.data: dict[str, Summary] = {}
         self.used: set[str] = set()
         self.dirty = False
+        self.discarded: str | None = None
         if path is not None and path.is_file():
             try:
-                doc = json.loads(path.read_bytes())
-                if isinstance(doc, dict) and doc.get("stamp") == self.stamp and isinstance(doc.get("entries"), dict):
-                    self.data = doc["entries"]
-            except (OSError, ValueError):
+                self.data = self._load(path.read_bytes())
+            except (OSError, ValueError, TypeError, KeyError):
                 self.data = {}
 
+    def _seal(self, body: bytes) -> bytes:
+        import hmac
+
+        return hmac.new(self.key, body, hashlib.sha256).hexdigest().encode()
+
+    def _load(self, raw: bytes) -> dict[str, Summary]:
+        seal, _, body = raw.partition(b"\n")
+        if not hmac_equal(seal, self._seal(body)):
+            self.discarded = "its seal does not match its content (edited, torn, or made with another key)"
+            return {}
+        doc = json.loads(body)
+        if not isinstance(doc, dict) or doc.get("stamp") != self.stamp or not isinstance(doc.get("entries"), dict):
+            return {}
+        return {k: _CLASSES[k.split(":", 1)[0]](**v) for k, v in doc["entries"].items()}
+
     def absorb(self, entries: Iterable[EntryFiles | tuple[str, str]],
-               computed: dict[str, Summary]) -> dict[str, Summary]:
+               computed: dict[str, Result]) -> dict[str, Result]:
         """Keep the newly computed summaries (failures are never kept) and return the summary
         of every file the entries hold."""
-        out: dict[str, Summary] = {}
+        out: dict[str, Result] = {}
         for ent in entries:
             if isinstance(ent, tuple):
                 continue
@@ -441,24 +532,33 @@ class SummaryCache:
         return self.path is not None and (self.dirty or set(self.data) != self.used)
 
     def save(self) -> None:
-        """Write the entries used this run (atomically); a read-only registry just skips it."""
+        """Write the entries used this run (sealed, atomically); a read-only registry just skips it."""
         if self.path is None or not self.stale():
             return
+        from dataclasses import asdict
+
         from pydantic_core import to_json
 
         from .._io import atomic_write_bytes
 
-        doc = {"stamp": self.stamp, "entries": {k: self.data[k] for k in sorted(self.used)}}
+        doc = {"stamp": self.stamp, "entries": {k: asdict(self.data[k]) for k in sorted(self.used)}}
+        body = to_json(doc)
         try:
-            atomic_write_bytes(self.path, to_json(doc), durable=False)  # pydantic's serializer: 3x json.dumps
+            atomic_write_bytes(self.path, self._seal(body) + b"\n" + body, durable=False)
         except OSError:
             pass
+
+
+def hmac_equal(a: bytes, b: bytes) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a, b)
 
 
 def code_stamp() -> str:
     """Identifies the code that makes summaries: this module and every `standards` module.
     Any edit to either (a new schema field, a changed check) invalidates the whole cache."""
     h = hashlib.sha256(f"{CACHE_FORMAT}/{CURRENT_VERSION}".encode())
-    for p in [*sorted(Path(__file__).parent.glob("*.py")), *sorted(Path(standards.__file__).parent.glob("*.py"))]:
+    for p in [*sorted(Path(__file__).parent.glob("*.py")), *sorted(Path(standards.__file__).parent.rglob("*.py"))]:
         h.update(p.name.encode() + b"\0" + p.read_bytes())
     return h.hexdigest()

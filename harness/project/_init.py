@@ -43,7 +43,8 @@ def init_project(name: str, parent: Path | str = ".", today: dt.date | None = No
         schema = standards.schema_documents()[f"manifest-{standards.CURRENT_VERSION}.schema.json"]
         (staging / ".stillhouse").mkdir()
         (staging / ".stillhouse" / "manifest.schema.json").write_text(schema, encoding="utf-8")
-        (staging / ".gitignore").write_text(".stillhouse/cache/\n", encoding="utf-8")
+        # shipped without its dot, so it does not act on this package's own files
+        (staging / "gitignore").rename(staging / ".gitignore")
         os.replace(staging, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -49,9 +49,17 @@ def validate(target: Path | str = ".", *, catalogue_path: Path | None = None,
     """Load a project and run every automatic requirement of its standards version.
 
     Raises `ManifestError` (exit 2) when the project cannot be loaded at all."""
+    from standards.checks import ReportError
+
+    from .._errors import ManifestError, Problem
+
     project = load_project(target)
     cat = load_catalogue(catalogue_path)
-    results = run_checks(project.check_context(today), cat)
+    try:
+        results = run_checks(project.check_context(today), cat)
+    except ReportError as exc:
+        raise ManifestError([Problem(exc.file, exc.field, exc.expected, exc.found,
+                                     hint="run `stillhouse eval` to write a new one", requirement="EVAL-005")]) from None
     return ValidationResult(project, results)
 
 

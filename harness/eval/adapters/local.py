@@ -49,14 +49,17 @@ class _Local(Adapter):
         return p
 
     def _load(self, auto_name: str) -> None:
+        from ..._extras import require_models
         from .._data import offline_hub
 
+        require_models(f"the {self.role} ({self.spec.kind})")
         offline_hub()
         import torch
         import transformers
 
-        transformers.utils.logging.disable_progress_bar()
-        transformers.utils.logging.set_verbosity_error()
+        from ..._extras import quiet_libraries
+
+        quiet_libraries()
         folder = self._folder()
         remote = bool(getattr(self.spec, "trust_remote_code", False))
         self.device = torch_device()
@@ -72,12 +75,14 @@ class _Local(Adapter):
         self.model.to(self.device).eval()
         self._torch = torch
         self.folder = folder
-        limit = self.settings.max_length
-        if limit is None:
-            limits = [getattr(self.tokenizer, "model_max_length", 512) or 512,
-                      getattr(self.model.config, "max_position_embeddings", 512) or 512, 512]
-            limit = int(min(limits))
-        self.max_length = limit
+        # Inputs are cut at what the model accepts: the manifest's token limit, the model's
+        # position embeddings, its tokenizer's limit, 512 at most (a longer input would crash
+        # the model's forward pass, not just cost time).
+        limits = [getattr(self.tokenizer, "model_max_length", 512) or 512,
+                  getattr(self.model.config, "max_position_embeddings", 512) or 512, 512]
+        if self.settings.max_length is not None:
+            limits.append(self.settings.max_length)
+        self.max_length = int(min(limits))
 
     def parameters(self) -> int | None:
         model = getattr(self, "model", None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..._errors import ManifestError
 from . import adapter
 from ._base import Adapter, Prediction
 
@@ -32,10 +31,7 @@ class RecordedAdapter(Adapter):
         self.recording = read_recording(path, self.spec.path, labels=self.settings.labels, task=self.settings.task)
 
     def predict(self, ids: list[str], inputs: list[str]) -> list[Prediction]:
-        try:
-            return self.recording.lookup(self.set_name, ids, inputs, self.spec.path)
-        except ManifestError as exc:
-            raise self._fail(exc.problems[0].found if exc.problems else str(exc)) from None
+        return self.recording.lookup(self.set_name, ids, inputs, self.spec.path)
 
     def size_bytes(self) -> int | None:
         p = (self.project_dir / self.spec.path).resolve()
