@@ -1,6 +1,9 @@
 # Two commands, both safe to run again; each creates .venv when it is missing.
 #   make        set up, then run the main job: evaluate and validate the examples, build the site
-#   make test   set up, then run the whole test suite
+#   make test   set up, then run the whole test suite (what CI runs)
+# And for a quick local run while working:
+#   make test-fast   every test except the slow end-to-end ones (marked `slow`: the built
+#                    site in a browser, the executed notebook, the installed wheel)
 # And one for writing docs:
 #   make serve  the site with live reload on http://127.0.0.1:8000
 PYTHON ?= python3.11
@@ -8,7 +11,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.stillhouse-installed
 
-.PHONY: all main test serve chromium example bytecode
+.PHONY: all main test test-fast serve chromium example bytecode
 
 all: main
 
@@ -31,10 +34,11 @@ bytecode: $(STAMP)
 # then build the site. Any failure stops the job. The site build executes the worked
 # example notebook, or reuses its executed copy (.cache/stillhouse-site/) while nothing it
 # depends on has changed; a cell error or any MkDocs warning fails the build (--strict).
-EXAMPLES := examples/minimal examples/generation-mini
+EXAMPLES := examples/minimal examples/generation-mini examples/generation-mini/sequence-level
 
 main: $(STAMP) bytecode
 	$(PY) examples/worked-example/build.py
+	$(PY) examples/generation-mini/build.py --no-eval
 	@set -e; for p in $(EXAMPLES); do \
 	  echo "== stillhouse eval $$p --gate"; \
 	  $(PY) -m harness eval $$p --gate --quiet; \
@@ -57,6 +61,9 @@ chromium:
 
 test: $(STAMP) bytecode chromium
 	$(PY) -m pytest
+
+test-fast: $(STAMP) bytecode
+	$(PY) -m pytest -m "not slow"
 
 # The worked example end to end: data check, teacher, distill (skipped when current),
 # eval --gate (the sibling that never saw a typo must fail its gate), validate. See its README.

@@ -1,6 +1,12 @@
 """Wall time of `stillhouse fleet` on a generated registry of 1,000 and 10,000 models.
 
     .venv/bin/python benchmarks/fleet_scale.py [--sizes 1000 10000] [--runs 3]
+    .venv/bin/python benchmarks/fleet_scale.py --sizes 10000 --against f9b2839   # side by side
+
+With `--against REV`, the code of git revision REV (checked out into a temporary worktree)
+is timed on the same registry, its cold runs alternating with this checkout's, and the
+ratio of the medians is printed. The registry is then built from REV's demo fleet, which
+both versions can read.
 
 Builds each registry in a temporary folder from the demo fleet's entries (every model a
 manifest copy with its latest report; a tenth with a drift record; states mixed: healthy,
@@ -11,7 +17,7 @@ process, side by side with a bare `python -c pass`:
 * warm:     later runs (the cache holds every file's summary; files are still read and hashed),
 * no-cache: `--no-cache`, every file parsed and validated again.
 
-The target (issue 6) is at most 3 s for 10,000 models on 2 cores.
+The target: at most 4 s for 10,000 models cold on 2 cores (figures: docs/internals/performance.md).
 """
 
 from __future__ import annotations
@@ -34,13 +40,13 @@ TEMPLATES = ["ticket-router", "intent-classifier", "spam-filter", "language-id",
              "review-sentiment", "faq-answer-ranker"]
 
 
-def build_registry(root: Path, n: int) -> None:
+def build_registry(root: Path, n: int, demo: Path = DEMO) -> None:
     for f in ("teachers.yaml", "people.yaml"):
-        shutil.copy(DEMO / f, root / f)
+        shutil.copy(demo / f, root / f)
     (root / "registry.yaml").write_text("as_of: 2026-11-28\n")
     templates = []
     for name in TEMPLATES:
-        d = DEMO / "models" / name
+        d = demo / "models" / name
         manifest = (d / "stillhouse.yaml").read_text()
         report = (d / "report" / "report.json").read_text()
         drift = next(iter(sorted((d / "drift").glob("*.json"))), None) if (d / "drift").is_dir() else None
@@ -61,11 +67,12 @@ def build_registry(root: Path, n: int) -> None:
 CPU: list[float] = []  # CPU seconds (user + system) of each timed run, children included
 
 
-def _time(cmd: list[str]) -> float:
-    """Wall seconds of one run; its CPU seconds go to CPU (less sensitive to a busy machine)."""
+def _time(cmd: list[str], code: Path = ROOT) -> float:
+    """Wall seconds of one run of the code in ``code``; its CPU seconds go to CPU (less
+    sensitive to a busy machine)."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(cmd, capture_output=True, cwd=code, env={**os.environ, "PYTHONPATH": str(code)})
     dt = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
@@ -78,7 +85,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--against", metavar="REV", default=None,
+                    help="also time the code of this git revision, side by side, on the same registry")
     args = ap.parse_args()
+    if args.against:
+        return side_by_side(args.sizes, args.runs, args.against)
     bare = statistics.median(_time([sys.executable, "-c", "pass"]) for _ in range(5))
     print(f"cores: {os.cpu_count()}; python start-up: {bare * 1000:.0f} ms")
     for n in args.sizes:
@@ -108,6 +119,33 @@ def main() -> None:
                   f"no-cache {nocache:.2f} s; warm/start-up {warm / bare:.0f}x; fleet.json {digest}")
             print(f"{'':>6} CPU seconds (user+sys, all processes): cold {cold_cpu:.2f}, warm {warm_cpu:.2f}; "
                   f"load average now {os.getloadavg()[0]:.1f}")
+
+
+def side_by_side(sizes: list[int], runs: int, rev: str) -> None:
+    """Cold runs of REV's code and this checkout's, alternating, on one registry per size."""
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "old"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), rev], check=True,
+                       capture_output=True)
+        try:
+            print(f"cores: {os.cpu_count()}; this checkout vs {rev}")
+            for n in sizes:
+                reg = Path(tmp) / f"registry-{n}"
+                reg.mkdir()
+                build_registry(reg, n, demo=old / "examples" / "demo-fleet")
+                os.sync()
+                times: dict[str, list[float]] = {"new": [], "old": []}
+                for _ in range(runs):
+                    for which, code in (("old", old), ("new", ROOT)):
+                        shutil.rmtree(reg / ".stillhouse", ignore_errors=True)
+                        times[which].append(_time([sys.executable, "-m", "harness", "fleet", str(reg), "--out",
+                                                   str(Path(tmp) / f"out-{which}")], code))
+                new, prev = statistics.median(times["new"]), statistics.median(times["old"])
+                print(f"{n:>6} models cold: this checkout {' '.join(f'{x:.2f}' for x in times['new'])} s, "
+                      f"{rev} {' '.join(f'{x:.2f}' for x in times['old'])} s; medians {new:.2f} vs {prev:.2f} s: "
+                      f"{new / prev:.2f}x")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], capture_output=True)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,17 @@
 
 Safe loading only (no language tags ever construct anything), libyaml's parser where it is
 installed, a size cap, a cap on the size of the document once aliases are expanded (alias
-bombs), duplicate keys refused, and, for files a person edits, a map from field path to
-line so errors can point at the line. Every refusal is a `ManifestError` naming the file.
+bombs), a depth cap, duplicate keys refused, and, for files a person edits, a map from
+field path to line so errors can point at the line. Every refusal is a `ManifestError`
+naming the file.
+
+Plain documents (what manifests and registry files are) are built straight from libyaml's
+events, each plain scalar resolved with PyYAML's own implicit resolvers and constructors,
+so the data is exactly what `yaml.safe_load` gives; a fleet reads thousands of manifests,
+and a node tree per document costs several times more. A document with an anchor, an
+alias, a tag, a merge key or a complex key goes through the full composer instead (which
+also measures alias expansion). A test compares the two paths on every YAML file in the
+repository and on generated documents.
 """
 
 from __future__ import annotations
@@ -12,7 +21,21 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from ._errors import ManifestError, Problem
 
@@ -27,6 +50,7 @@ class _Loader(_Base):  # type: ignore[misc]
     """The safe loader (libyaml's when available) that refuses duplicate mapping keys."""
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)  # merge keys (`<<: *base`) first, as the safe constructor does
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
@@ -90,6 +114,145 @@ def _problem(file: str, expected: str, found: str, line: int | None = None, fiel
     return ManifestError([Problem(file=file, field=field, expected=expected, found=found, line=line)])
 
 
+_CParser: Any
+try:
+    import yaml.cyaml
+
+    _CParser = yaml.cyaml.CParser  # type: ignore[attr-defined]
+except (ImportError, AttributeError):  # pragma: no cover - PyYAML without libyaml: the composer reads everything
+    _CParser = None
+# Resolver.resolve's candidates for a plain scalar, by its first character ("" for the
+# empty scalar), the wildcard list appended; a character not here resolves to str.
+_WILDCARD = Resolver.yaml_implicit_resolvers.get(None, [])  # type: ignore[call-overload]
+_CANDIDATES = {ch: tuple(rs + _WILDCARD) for ch, rs in Resolver.yaml_implicit_resolvers.items() if ch is not None}
+_PLAIN = tuple(_WILDCARD)
+# With no wildcard resolvers (PyYAML's safe loader has none), a plain scalar whose first
+# character has no candidates is a string.
+_FIRST_CHAR_DECIDES = not _PLAIN
+_SCALARS = {t: SafeConstructor.yaml_constructors[t] for t in (
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")}
+_CONSTRUCTOR = SafeConstructor()
+
+
+def _line(ev: Any) -> int:
+    """The 1-based line an event starts on."""
+    mark = getattr(ev, "start_mark", None)
+    return int(mark.line) + 1 if mark is not None else 0
+
+
+class _Unsupported(Exception):
+    """A document the event path leaves to the full composer."""
+
+
+class _Events:
+    """Data from a stream of libyaml events, with the line of every field path."""
+
+    def __init__(self, text: str, lines: dict[str, int] | None):
+        self.parser: Any = _CParser(text)
+        self.get: Any = self.parser.get_event
+        self.lines = lines
+
+    def scalar(self, ev: Any) -> Any:
+        if ev.anchor is not None or ev.tag is not None:
+            raise _Unsupported("anchor or tag")
+        value = ev.value
+        if not ev.implicit[0]:  # quoted or block scalar: always a string
+            return value
+        for tag, regexp in _CANDIDATES.get(value[:1], _PLAIN):  # Resolver.resolve, inlined
+            if regexp.match(value):
+                make = _SCALARS.get(tag)
+                if make is None:
+                    raise _Unsupported(tag)  # merge `<<`, value `=`: the full loader decides
+                return make(_CONSTRUCTOR, ScalarNode(tag, value))
+        return value
+
+    def value(self, ev: Any, path: str, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _TooDeepEvent(_line(ev))
+        cls = ev.__class__
+        if cls is ScalarEvent:
+            return self.scalar(ev)
+        if ev.__class__ is AliasEvent or ev.anchor is not None or getattr(ev, "tag", None) is not None:
+            raise _Unsupported("anchor, alias or tag")
+        get, lines = self.get, self.lines
+        if cls is MappingStartEvent:
+            out: dict[Any, Any] = {}
+            while True:
+                kev: Any = get()
+                if kev.__class__ is MappingEndEvent:
+                    return out
+                if kev.__class__ is not ScalarEvent:
+                    raise _Unsupported("complex key")
+                key = self.scalar(kev)
+                try:
+                    duplicate = key in out
+                except TypeError:
+                    raise _Unsupported("unhashable key") from None
+                if duplicate:
+                    raise _Duplicate(key, _line(kev))
+                vev = get()
+                if lines is None:
+                    # the common case inline: a quoted string, or a plain one no resolver claims
+                    if (vev.__class__ is ScalarEvent and vev.anchor is None and vev.tag is None
+                            and (not vev.implicit[0] or vev.value[:1] not in _CANDIDATES) and _FIRST_CHAR_DECIDES):
+                        out[key] = vev.value
+                    else:
+                        out[key] = self.value(vev, "", depth + 1)
+                    continue
+                sub = f"{path}.{key}" if path else str(key)
+                lines.setdefault(sub, _line(kev))
+                out[key] = self.value(vev, sub, depth + 1)
+        if cls is SequenceStartEvent:
+            items: list[Any] = []
+            while True:
+                iev = get()
+                if iev.__class__ is SequenceEndEvent:
+                    return items
+                if lines is None:
+                    items.append(self.value(iev, "", depth + 1))
+                    continue
+                sub = f"{path}[{len(items)}]"
+                lines.setdefault(sub, _line(iev))
+                items.append(self.value(iev, sub, depth + 1))
+        raise _Unsupported(f"unexpected event {cls.__name__}")  # pragma: no cover - libyaml keeps order
+
+    def document(self) -> Any:
+        get = self.get
+        try:
+            if get().__class__ is not StreamStartEvent:  # pragma: no cover
+                raise _Unsupported("no stream start")
+            ev = get()
+            if ev.__class__ is StreamEndEvent:
+                return _EMPTY
+            if ev.__class__ is not DocumentStartEvent:  # pragma: no cover
+                raise _Unsupported("no document start")
+            first = get()
+            if self.lines is not None:
+                self.lines.setdefault("", _line(first))
+            data = self.value(first, "", 0)
+            if get().__class__ is not DocumentEndEvent:  # pragma: no cover
+                raise _Unsupported("no document end")
+            if get().__class__ is not StreamEndEvent:
+                raise _Unsupported("more than one document")  # the composer names the error
+            return data
+        finally:
+            self.parser.dispose()
+
+
+_EMPTY = object()
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: Any, line: int):
+        self.key, self.line = key, line
+
+
+class _TooDeepEvent(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
 def parse_yaml(raw: bytes, name: str, *, lines: bool = False,
                max_bytes: int = MAX_BYTES) -> tuple[Any, dict[str, int]]:
     """Parse YAML bytes safely: (data, field path -> line when ``lines``, else empty).
@@ -105,6 +268,28 @@ def parse_yaml(raw: bytes, name: str, *, lines: bool = False,
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _problem(name, "UTF-8 text", f"an invalid byte at offset {exc.start}") from None
+    if _CParser is not None:
+        line_map: dict[str, int] = {}
+        try:
+            data = _Events(text, line_map if lines else None).document()
+        except _Unsupported:
+            pass  # the full composer below
+        except _Duplicate as exc:
+            raise _problem(name, "valid YAML", f"key {exc.key!r} appears twice in one mapping", line=exc.line) from None
+        except _TooDeepEvent as exc:
+            raise _problem(name, f"at most {MAX_DEPTH} levels of nesting", "deeper nesting", line=exc.line) from None
+        except RecursionError:
+            raise _problem(name, "valid YAML", "nesting too deep") from None
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            raise _problem(name, "valid YAML", f"{exc.problem or exc.context}",
+                           line=mark.line + 1 if mark else None) from None
+        except yaml.YAMLError as exc:
+            raise _problem(name, "valid YAML", str(exc).splitlines()[0]) from None
+        else:
+            if data is _EMPTY:
+                raise _problem(name, "a YAML document", "an empty document")
+            return data, line_map
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:  # the pure-Python reader refuses control characters up front
@@ -138,10 +323,10 @@ def parse_yaml(raw: bytes, name: str, *, lines: bool = False,
         raise _problem(name, "valid YAML", "nesting too deep") from None
     finally:
         loader.dispose()
-    line_map: dict[str, int] = {}
+    composed_lines: dict[str, int] = {}
     if lines:
-        _line_map(node, "", line_map)
-    return data, line_map
+        _line_map(node, "", composed_lines)
+    return data, composed_lines
 
 
 def read_yaml_file(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES,

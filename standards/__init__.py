@@ -52,7 +52,9 @@ from .report import (
     ModelSummary,
     PairedComparison,
     Provenance,
+    RepeatsResult,
     Signature,
+    SliceStability,
     SliceResult,
 )
 from .slices import matches, rule_columns, slice_masks
@@ -67,7 +69,7 @@ __all__ = sorted([
     "Area", "BarResult", "CHANGELOG", "CHECKS", "CURRENT_VERSION", "Catalogue", "CheckContext",
     "CheckResult", "Cost", "Estimate", "EvalReport", "FleetModel", "FleetReport", "Gate", "Latency",
     "Manifest", "ModelSummary", "PLACEHOLDER_PREFIX", "PairedComparison", "People", "Person", "Problem",
-    "Provenance", "REPORT_DIR", "Requirement", "RequirementResult", "RolloutFigures", "SCHEMA_DIR",
+    "Provenance", "REPORT_DIR", "RepeatsResult", "SliceStability", "Requirement", "RequirementResult", "RolloutFigures", "SCHEMA_DIR",
     "Signature", "SliceResult", "TeacherRelease", "Teachers", "TriggerFired", "UnknownVersion", "VERSIONS",
     "artifact_sha256", "field_hint", "file_sha256", "is_placeholder", "is_sha256", "load_catalogue",
     "manifest_model", "matches", "migrate", "model_pin", "parse_manifest", "pin_problem",

@@ -3,8 +3,8 @@ recomputed by every reader, and its optional signature.
 
 What a verdict depends on (the *verdict inputs*, recorded in every report as written and
 as a sha256): the task and labels, the eval set (path, hash, columns), the slices, the
-quality bars, the budgets, the cost model, the generation settings, and the teacher's and
-the student's pins. Changing any of them makes the report stale: `validate`, the fleet,
+quality bars, the budgets, the cost model, the generation settings (sampling included), the
+teacher's and the student's pins, and how repeated runs combine. Changing any of them makes the report stale: `validate`, the fleet,
 `drift` and `publish` say which field changed and ask for `stillhouse eval` again.
 Owners, descriptions, lifecycle, triggers and approvals do not change a verdict, so
 editing them never invalidates a report.
@@ -33,12 +33,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from .report import BarResult, EvalReport, Signature
+from .report import BarResult, EvalReport, Signature, combine_verdicts
 
 SIGNING_KEY_ENV = "STILLHOUSE_SIGNING_KEY"
 #: The manifest fields a verdict depends on, in the order reports record them.
 VERDICT_FIELDS = ("task", "labels", "eval_set", "slices", "quality_bars", "budgets", "cost_model", "generation",
-                  "teacher_pin", "student_pin")
+                  "teacher_pin", "student_pin", "repeats")
 
 
 def verdict_inputs(manifest: Any) -> dict[str, Any]:
@@ -58,6 +58,7 @@ def verdict_inputs(manifest: Any) -> dict[str, Any]:
         "generation": dump(manifest.generation),
         "teacher_pin": manifest.teacher.pin(),
         "student_pin": manifest.student.pin(),
+        "repeats": dump(getattr(manifest, "repeats", None)),
     }
 
 
@@ -161,18 +162,27 @@ def self_check(report: EvalReport) -> tuple[str, list[str]]:
 
     Each bar's `passed` must follow from its figures, and the verdict from the bars. A
     report that contradicts itself was edited after it was written, and counts as failing."""
-    tampered = []
-    must_failed = False
-    for b in [*report.gate.bars, *report.gate.budgets]:
-        passed = _judge_result(b)
-        if passed != b.passed:
-            tampered.append(f"bar {b.slice} · {b.metric} says {'passed' if b.passed else 'failed'} but its "
-                            f"figures say {'passed' if passed else 'failed'}: the report was edited")
-        must_failed |= not passed and b.level == "must"
+    tampered: list[str] = []
+
+    def implied_by(gate: Any) -> str:
+        must_failed = False
+        for b in [*gate.bars, *gate.budgets]:
+            passed = _judge_result(b)
+            if passed != b.passed:
+                tampered.append(f"bar {b.slice} · {b.metric} says {'passed' if b.passed else 'failed'} but its "
+                                f"figures say {'passed' if passed else 'failed'}: the report was edited")
+            must_failed |= not passed and b.level == "must"
+        return "fail" if must_failed else "pass"
+
     if report.teacher_only:
         implied = "none"
+    elif report.repeats is not None:
+        runs = [implied_by(g) for g in report.repeats.gates]
+        if runs != list(report.repeats.verdicts):
+            tampered.append("the runs' verdicts do not follow from their bars: the report was edited")
+        implied = combine_verdicts(runs, report.repeats.rule)
     else:
-        implied = "fail" if must_failed else "pass"
+        implied = implied_by(report.gate)
     if implied != report.gate.verdict:
         tampered.append(f"the verdict says {report.gate.verdict!r} but the bars say {implied!r}: the report was edited")
     vi = report.provenance.verdict_inputs

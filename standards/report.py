@@ -63,6 +63,12 @@ class Latency(StrictModel):
     throughput_per_s: float | None = Field(default=None, description="Batched examples per second.")
     batch_size: int | None = Field(default=None, description="Batch size of the throughput run.")
     threads: int | None = Field(default=None, description="CPU threads of the batch-size-1 calls (local models on CPU).")
+    measured_on: str | None = Field(default=None, description="A run sharded over a Ray cluster: where the calls "
+                                    "were timed, e.g. `one Ray worker` (alone, at batch size 1). None: in the "
+                                    "evaluating process.")
+    throughput_workers: int | None = Field(default=None, description="A run sharded over a Ray cluster: the "
+                                           "throughput is the cluster's, rows over the wall time in which these "
+                                           "many workers computed. None: one process's batched passes.")
 
 
 class Cost(StrictModel):
@@ -150,6 +156,43 @@ class Provenance(StrictModel):
                                            "outputs and probabilities: binds the figures to the answers (1.1).")
     caches_used: bool | None = Field(default=None, description="Whether any output came from a cache (1.1). A "
                                      "signed report never does.")
+    cluster: str | None = Field(default=None, description="The Ray cluster the models ran on (`stillhouse eval "
+                                "--ray`): a local one started for the run or its address, with its CPUs and GPUs. "
+                                "None: one process.")
+    workers: int | None = Field(default=None, description="Ray workers each model's shards were spread over.")
+    cluster_seconds: dict[str, float] | None = Field(default=None, description="A Ray run: where its time went, "
+                                                     "in seconds per phase (cluster start, shipping models, "
+                                                     "starting workers, computing, merging, latency on one "
+                                                     "worker, shutdown), summed over the models.")
+
+
+class SliceStability(StrictModel):
+    """How one slice held up over repeated runs of a student that samples."""
+
+    name: str
+    changed_share: float = Field(description="Share of the slice's items whose answer was not the same in every run.")
+    verdict_agreement: float = Field(description="Share of runs whose outcome on this slice (all its bars passing, "
+                                     "or not) is the most common one.")
+    passed_runs: int = Field(description="Runs in which every bar on this slice passed.")
+
+
+class RepeatsResult(StrictModel):
+    """Repeated evaluation (`stillhouse eval --repeats K`, or the manifest's `repeats`): every
+    run's gate, how the verdicts combine, and per slice how stable the answers were."""
+
+    runs: int = Field(ge=1, description="Runs of the student.")
+    rule: Literal["all", "majority"] = Field(description="`all`: every run must pass; `majority`: more than half.")
+    verdicts: list[Literal["pass", "fail"]] = Field(description="Each run's verdict, in order.")
+    gates: list[Gate] = Field(description="Each run's gate; the report's `gate` holds the first run's bars and the "
+                              "combined verdict.")
+    slices: list[SliceStability] = Field(default_factory=list)
+
+
+def combine_verdicts(verdicts: list[str], rule: str) -> Literal["pass", "fail"]:
+    """The verdict of repeated runs under ``rule`` (`all` or `majority`)."""
+    passed = sum(v == "pass" for v in verdicts)
+    ok = passed == len(verdicts) if rule == "all" else passed * 2 > len(verdicts)
+    return "pass" if ok else "fail"
 
 
 class Signature(StrictModel):
@@ -175,5 +218,6 @@ class EvalReport(StrictModel):
     slices: list[SliceResult] = Field(description="`all` first, then the declared slices in order.")
     gate: Gate
     training_record: str | None = Field(default=None, description="Path of the distillation training record, if any.")
+    repeats: RepeatsResult | None = Field(default=None, description="Repeated runs of a student that samples (1.1).")
     signature: Signature | None = Field(default=None, description="HMAC-SHA256 of the rest of the report, when "
                                         "signed with a key from STILLHOUSE_SIGNING_KEY (1.1).")

@@ -498,3 +498,41 @@ def test_batches_by_length_keep_every_output_on_its_row(tmp_path):
     assert report.slices[0].n == len(rows)
 
 
+
+
+def test_repeated_runs_of_a_sampling_student(tmp_path):
+    """A student that samples (temperature > 0) runs K times: the report says per slice how
+    often items changed answer and how often the runs agree on the verdict, each run's gate is
+    kept, and the verdict combines them by the manifest's rule; the receipt re-derives it."""
+    project = tmp_path / "gen"
+    words = ["one", "two", "three", "four", "echo"]
+    rows = [{"id": f"g{i}", "text": f"{words[i % 4]} {words[(i + 1) % 4]}", "label": words[i % 4],
+             "channel": "email" if i % 2 else "chat"} for i in range(24)]
+    write_jsonl(project / "data" / "eval.jsonl", rows)
+    tiny_causal_lm(project / "student", words)
+    (project / "gen_teacher.py").write_text(GEN_TEACHER)
+    manifest(project, {"kind": "callable", "target": "gen_teacher:answer", "version": "2026-11-01"},
+             {"kind": "local", "path": "student/"}, task="generation", rows=24,
+             bars=[{"slice": "*", "metric": "token_f1", "minimum": 0.0, "min_examples": 1}],
+             extra={"generation": {"prompt_template": "echo: {input}", "max_new_tokens": 3, "temperature": 1.5},
+                    "repeats": {"runs": 1, "rule": "majority"}})
+    res = run_cli("eval", project, "--repeats", "4")
+    assert res.code == 0, res.output
+    assert "4 runs" in res.stdout and "changed answer" in res.stdout
+    report = load_report(project / "report" / "report.json")
+    rep = report.repeats
+    assert rep.runs == 4 and rep.rule == "majority" and len(rep.gates) == 4 and rep.verdicts == ["pass"] * 4
+    assert {s.name for s in rep.slices} == {"all", "email"}
+    assert rep.slices[0].changed_share > 0.2  # a random-weight model sampling at T=1.5 rarely repeats itself
+    assert rep.slices[0].verdict_agreement == 1.0 and report.gate.verdict == "pass"
+    # a second time, the same seeds: the same answers
+    assert run_cli("eval", project, "--repeats", "4", "--quiet").code == 0
+    again = load_report(project / "report" / "report.json")
+    assert again.provenance.predictions_sha256 == report.provenance.predictions_sha256
+    assert again.repeats.slices == rep.slices
+    # the manifest says one run: a report of four is not the report of record
+    from standards.receipts import recheck
+
+    from harness import load_project
+
+    assert any("repeats" in s for s in recheck(again, load_project(project).manifest).stale)

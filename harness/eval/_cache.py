@@ -50,7 +50,7 @@ def output_key(role: str, pin: str, kind: str, eval_sha256: str, settings: Setti
         "prompt_template": settings.prompt_template,
         "max_new_tokens": settings.max_new_tokens,
         "max_length": settings.max_length,
-        "decoding": "greedy",
+        **settings.decoding(),
         **(extra or {}),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

@@ -148,7 +148,8 @@ def manifest_summary(raw: bytes) -> ManifestSummary:
     version = data.get("standards_version")
     if not isinstance(version, str) or version not in VERSIONS:
         raise ValueError("unknown version")
-    m: Any = standards.parse_manifest(data)
+    # a current manifest is validated once; an older one against its own version, then migrated
+    m: Any = standards.Manifest.model_validate(data) if version == CURRENT_VERSION else standards.parse_manifest(data)
     lc = m.lifecycle
     ctx = standards.CheckContext(manifest=m, project_dir=Path("."), manifest_file=Path("."), raw=data,
                                  declared_version=version)
@@ -189,7 +190,9 @@ def report_summary(raw: bytes) -> ReportSummary:
         finished_at=p.finished_at.isoformat(), verdict=verdict, recorded_verdict=r.gate.verdict, tampered=tampered,
         teacher_only=r.teacher_only,
         bar_keys=[[b.slice, b.metric, b.level, b.minimum, b.max_drop_vs_teacher, b.min_examples] for b in r.gate.bars],
-        verdict_inputs=p.verdict_inputs, canonical_sha256=hashlib.sha256(canonical_bytes(r)).hexdigest(),
+        verdict_inputs=p.verdict_inputs,
+        # only a signature needs the canonical bytes (an unsigned report fails a signing registry anyway)
+        canonical_sha256=hashlib.sha256(canonical_bytes(r)).hexdigest() if r.signature else "",
         signature={"key_id": r.signature.key_id, "value": r.signature.value} if r.signature else None,
         slices=[{"name": s.name, "n": s.n,
                  "student_accuracy": s.student_accuracy.value if s.student_accuracy else None,

@@ -17,14 +17,13 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field
 
 from .. import v1_1
-from .._base import StrictModel
+from .._base import Fraction, StrictModel
 from ..v1_0 import CallableModel, EndpointModel, LocalModel, RecordedModel
 from ..v1_1 import (  # re-exported: unchanged in 1.2
     Approval,
     Budgets,
     CostModel,
     EvalSet,
-    Generation,
     Lifecycle,
     Monitoring,
     Owner,
@@ -58,6 +57,34 @@ ModelSpec = Annotated[
 ]
 
 
+class Generation(v1_1.Generation):
+    """Generation settings (generation tasks); part of every output cache key. 1.2 adds
+    sampling: a model with `temperature` above 0 samples, and `--repeats` (or `repeats`)
+    measures how stable its answers and verdicts are."""
+
+    temperature: float = Field(
+        default=0.0, ge=0.0, le=5.0,
+        description="0: greedy decoding (one answer per input, every time). Above 0: the models sample, with "
+        "this temperature (local models seeded per repeat; endpoints receive it as `temperature`).",
+    )
+    top_p: Fraction = Field(default=1.0, description="Nucleus sampling: keep the smallest set of tokens whose "
+                            "probabilities sum to this (sampling only).")
+
+
+class Repeats(StrictModel):
+    """How many times the student is evaluated, and how the runs' verdicts combine. For a
+    student that samples: its answers change from run to run, and one run's verdict is one
+    draw. The report gives, per slice, how often items change answer across runs and the
+    share of runs that agree on the slice's verdict."""
+
+    runs: int = Field(default=1, ge=1, le=50, description="Evaluations of the student (`stillhouse eval "
+                      "--repeats K` overrides it). 1: a single run, as for greedy models.")
+    rule: Literal["all", "majority"] = Field(
+        default="all", description="`all`: the gate passes only if every run passes; `majority`: if more than "
+        "half do. The verdict of each run is in the report.",
+    )
+
+
 class Distillation(v1_1.Distillation):
     """How `stillhouse distill` trains the student. The shared settings (training data,
     alpha, temperature, epochs, learning rate, batch size, seed, token limit) come first;
@@ -89,6 +116,10 @@ class ManifestV1_2(v1_1.ManifestV1_1):
     distillation: Distillation | None = Field(  # type: ignore[assignment]
         default=None, description="Settings of `stillhouse distill`."
     )
+    generation: Generation | None = Field(  # type: ignore[assignment]
+        default=None, description="Generation settings (generation tasks)."
+    )
+    repeats: Repeats = Field(default_factory=Repeats, description="Repeated evaluation of a student that samples.")
 
 
 def migrate_to_next(data: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - 1.2 is the newest
@@ -99,7 +130,7 @@ Manifest = ManifestV1_2
 
 __all__ = [
     "VERSION", "RENAMED", "Manifest", "ManifestV1_2", "ModelSpec", "HubModel", "Distillation",
-    "ClassificationRecipe", "GenerationRecipe",
+    "ClassificationRecipe", "GenerationRecipe", "Repeats",
     "Approval", "Budgets", "CostModel", "EvalSet", "Generation", "Lifecycle", "Monitoring", "Owner",
     "QualityBar", "Slice", "Task", "Triggers",
 ]

@@ -42,9 +42,23 @@ class Settings:
     prompt_template: str
     max_new_tokens: int
     max_length: int | None
+    #: 0: greedy decoding. Above 0 the model samples, seeded by `seed` (one seed per repeat).
+    temperature: float = 0.0
+    top_p: float = 1.0
+    seed: int = 0
+
+    @property
+    def samples(self) -> bool:
+        return self.temperature > 0
 
     def prompt(self, text: str) -> str:
         return self.prompt_template.replace("{input}", text)
+
+    def decoding(self) -> dict[str, object]:
+        """How answers are decoded, as the output cache keys it."""
+        if not self.samples:
+            return {"decoding": "greedy"}
+        return {"decoding": "sample", "temperature": self.temperature, "top_p": self.top_p, "seed": self.seed}
 
 
 class Adapter:

@@ -96,8 +96,10 @@ class EndpointAdapter(Adapter):
         body: dict[str, Any] = {
             "model": self.spec.model,
             "messages": [{"role": "user", "content": self.settings.prompt(text)}],
-            "temperature": 0,
+            "temperature": self.settings.temperature,
         }
+        if self.settings.samples:
+            body.update(top_p=self.settings.top_p, seed=self.settings.seed)
         if self.settings.task == "generation":
             body["max_tokens"] = self.settings.max_new_tokens
         return json.dumps(body).encode("utf-8")

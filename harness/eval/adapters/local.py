@@ -8,6 +8,7 @@ only. They run on CUDA when present, else CPU. torch and transformers are import
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -160,10 +161,16 @@ class LocalGenerator(_Local):
         enc = self.tokenizer(prompts, padding=True, truncation=True, max_length=self.max_length,
                              return_tensors="pt", return_token_type_ids=False)
         enc = {k: v.to(self.device) for k, v in enc.items()}
+        s = self.settings
+        sampling: dict[str, Any] = {"do_sample": False}
+        if s.samples:
+            # Seeded from the repeat's seed and the batch's first id, so a resumed run and a
+            # batch recomputed elsewhere draw the same answers.
+            torch.manual_seed(int(hashlib.sha256(f"{s.seed}/{ids[0]}".encode()).hexdigest()[:15], 16))
+            sampling = {"do_sample": True, "temperature": s.temperature, "top_p": s.top_p}
         with torch.inference_mode():
-            out = self.model.generate(**enc, do_sample=False, num_beams=1,
-                                      max_new_tokens=self.settings.max_new_tokens,
-                                      pad_token_id=self.tokenizer.pad_token_id)
+            out = self.model.generate(**enc, num_beams=1, max_new_tokens=s.max_new_tokens,
+                                      pad_token_id=self.tokenizer.pad_token_id, **sampling)
         new = out[:, enc["input_ids"].shape[1]:]                    # (batch, generated tokens)
         texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
         return [Prediction(t.strip()) for t in texts]

@@ -1,0 +1,195 @@
+"""Bad and hostile input ends in exit 2, naming the file and field, without a traceback,
+in bounded time and memory, leaving nothing half-written (issue #15, items 5-11)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from standards import file_sha256
+
+from ._projects import classification_project, eval_rows, write_jsonl
+from .conftest import EXAMPLES, run_cli
+
+
+def _no_traceback(res) -> None:
+    assert "Traceback" not in res.stderr and "Traceback" not in res.stdout, res.stderr[-2000:]
+
+
+def _set(project: Path, change) -> None:
+    m = yaml.safe_load((project / "stillhouse.yaml").read_text())
+    change(m)
+    (project / "stillhouse.yaml").write_text(yaml.safe_dump(m, sort_keys=False))
+
+
+def _repin_eval(project: Path, rows: list[dict]) -> None:
+    write_jsonl(project / "data" / "eval.jsonl", rows)
+    _set(project, lambda m: m["eval_set"].update(sha256=file_sha256(project / "data" / "eval.jsonl"), rows=len(rows)))
+
+
+def test_a_long_input_is_cut_at_what_the_model_accepts(tmp_path: Path) -> None:
+    """The student accepts 32 positions; the manifest's token limit says 64."""
+    project = classification_project(tmp_path / "p", teacher="recorded", n=20)
+    rows = eval_rows(20)
+    rows[0]["text"] = " ".join(["refund"] * 200)
+    _repin_eval(project, rows)
+    preds = [{"id": r["id"], "output": r["label"], "probs": [0.8, 0.2] if r["label"] == "billing" else [0.2, 0.8]}
+             for r in rows]
+    write_jsonl(project / "teacher" / "predictions.jsonl", preds)
+    _set(project, lambda m: (m["teacher"].update(sha256=file_sha256(project / "teacher" / "predictions.jsonl")),
+                             m.update(distillation={"train_set": {"path": "data/eval.jsonl",
+                                                                  "sha256": file_sha256(project / "data" / "eval.jsonl")},
+                                                    "max_length": 64})))
+    res = run_cli("eval", project, "--quiet")
+    assert res.code == 0, res.stderr  # the report is written; no gate was asked for
+    _no_traceback(res)
+
+
+@pytest.mark.parametrize("reason", ["bell \x07 rings", "not a character \ufffe", "bad byte \udcff"])
+def test_retire_refuses_control_characters(minimal_project: Path, reason: str) -> None:
+    before = (minimal_project / "stillhouse.yaml").read_bytes()
+    res = run_cli("retire", minimal_project, "--reason", reason) if "\udcff" not in reason else None
+    if res is None:  # an argument that is not UTF-8 at all reaches Python as a lone surrogate
+        import subprocess
+        import sys
+
+        from .conftest import ROOT
+
+        proc = subprocess.run([sys.executable, "-m", "harness", "retire", str(minimal_project), "--reason",
+                               b"bad byte \xff"], capture_output=True, text=True, cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        code, err = proc.returncode, proc.stderr
+    else:
+        code, err = res.code, res.stderr
+    assert code == 2 and "retirement_reason" in err and "Traceback" not in err, err
+    assert (minimal_project / "stillhouse.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize("stamp", [1e300, "Infinity", "9999-12-31T23:59:59Z", -1e20])
+def test_drift_refuses_impossible_timestamps(tmp_path: Path, stamp) -> None:
+    project = tmp_path / "ticket-router"
+    import shutil
+
+    shutil.copytree(EXAMPLES / "demo-fleet" / "models" / "ticket-router", project)
+    rows = [{"timestamp": "2026-11-20T10:00:00Z", "input": "refund please", "output": "billing"}] * 3
+    rows.append({"timestamp": stamp, "input": "refund please", "output": "billing"})
+    (tmp_path / "prod.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = run_cli("drift", project, "--production", tmp_path / "prod.jsonl", "--now", "2026-11-28")
+    assert res.code == 2 and "row 4.timestamp" in res.stderr, res.stderr
+    _no_traceback(res)
+
+
+def test_eval_into_an_unwritable_folder_is_exit_2(minimal_project: Path) -> None:
+    res = run_cli("eval", minimal_project, "--quiet", "--out", "/proc/sys")
+    assert res.code == 2 and "/proc/sys" in res.stderr
+    _no_traceback(res)
+
+
+def test_an_oversized_eval_row_is_refused_before_any_model_runs(minimal_project: Path) -> None:
+    rows = [json.loads(x) for x in (minimal_project / "data" / "eval.jsonl").read_text().splitlines()]
+    rows[7]["text"] = "x" * (2 << 20)
+    _repin_eval(minimal_project, rows)
+    started = time.monotonic()
+    res = run_cli("eval", minimal_project, "--quiet")
+    assert res.code == 2 and "line 8" in res.stderr and "at most" in res.stderr, res.stderr
+    assert time.monotonic() - started < 60
+    _no_traceback(res)
+
+
+def test_a_symlink_out_of_the_project_is_refused(tmp_path: Path) -> None:
+    project = classification_project(tmp_path / "p", teacher="recorded", n=20)
+    outside = tmp_path / "elsewhere.json"
+    outside.write_text((project / "student" / "config.json").read_text())
+    (project / "student" / "config.json").unlink()
+    os.symlink(outside, project / "student" / "config.json")
+    from standards import artifact_sha256
+
+    _set(project, lambda m: m["student"].update(sha256=artifact_sha256(project / "student")))
+    res = run_cli("eval", project, "--quiet")
+    assert res.code == 2 and "outside the project" in res.stderr, res.stderr
+    _no_traceback(res)
+
+
+class _Misbehaving:
+    """A chat-completions server that trickles its answer one byte a second, or announces a huge body."""
+
+    def __init__(self, mode: str):
+        self.mode = mode
+        mode_ = mode
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers["Content-Length"]))
+                body = b'{"choices": [{"message": {"content": "billing"}}]}'
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    if mode_ == "huge":
+                        self.send_header("Content-Length", str(400 << 20))
+                        self.end_headers()
+                        chunk = b" " * (1 << 20)
+                        for _ in range(400):
+                            self.wfile.write(chunk)
+                        return
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    for b in body:
+                        self.wfile.write(bytes([b]))
+                        self.wfile.flush()
+                        time.sleep(1.0)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.parametrize("mode, words", [("trickle", "no whole answer within 2 s"), ("huge", "bytes or more")])
+def test_an_endpoint_that_trickles_or_floods_is_cut_off(tmp_path: Path, mode: str, words: str) -> None:
+    server = _Misbehaving(mode)
+    try:
+        project = classification_project(tmp_path / "p", teacher="recorded", n=20)
+        _set(project, lambda m: m.update(teacher={"kind": "endpoint", "base_url": server.url,
+                                                  "model": "slow-llm-2026-01-01", "timeout_s": 2, "max_retries": 1,
+                                                  "max_concurrency": 2}))
+        started = time.monotonic()
+        res = run_cli("eval", project, "--quiet")
+        elapsed = time.monotonic() - started
+        assert res.code == 2 and words in res.stderr, res.stderr
+        assert elapsed < 60, elapsed  # two attempts of at most 2 s each, per request in flight
+        assert len(res.stderr) < 2000  # a short excerpt, never the body
+        _no_traceback(res)
+    finally:
+        server.close()
+
+
+def test_markdown_tables_hold_whatever_a_manifest_says(minimal_project: Path) -> None:
+    """`|`, carriage returns and line breaks in manifest strings never add a cell or a row."""
+    _set(minimal_project, lambda m: (m["owner"].update(handle="ada | admin", team="ml\r\n| x | y |"),
+                                     m.update(description="line one\nline | two\r\nthree")))
+    res = run_cli("checklist", minimal_project)
+    _no_traceback(res)
+    header = next(line for line in res.stdout.splitlines() if line.startswith("Standards "))
+    assert "\r" not in res.stdout and "ada \\| admin" in header
+    assert run_cli("eval", minimal_project, "--quiet").code == 0
+    md = (minimal_project / "report" / "report.md").read_text()
+    for line in md.splitlines():
+        if line.startswith("|"):
+            cells = line.strip().strip("|").split(" | ")
+            assert not any(c.strip() == "x" for c in cells), line
