@@ -38,6 +38,18 @@ CHANGELOG: list[dict[str, Any]] = [
             "lends none (a `recorded` or `endpoint` teacher).",
             "Added `distillation.classification` and `distillation.generation`: the settings of each task's "
             "distillation recipe (all optional, with the recipes' defaults).",
+            "`distillation.classification.augment`: teacher-labelled noisy copies of the transfer set (word "
+            "dropout, swaps, typos, words replaced by the teacher's nearest word embeddings; one copy per message "
+            "by default) and `unlabelled` in-domain text ({path, sha256, input}); the gold-label term counts only "
+            "rows with a gold label.",
+            "`distillation.classification.init_from_teacher` (on by default): a new student starts from the "
+            "teacher's weights where the shapes allow, its embeddings projected onto the student's width otherwise.",
+            "`distillation.classification.layerwise` (off by default): hidden states and, where the head counts "
+            "match, attention follow the teacher's, through a learned projection when the widths differ.",
+            "`distillation.classification.dev` and `patience`: agreement on a dev split (5% of the transfer set by "
+            "default, or a named file) after every epoch; the best epoch's student is kept, training stops after "
+            "`patience` (3) epochs without a better one (agreement decides; on a tie, the lower dev loss). 1.1 "
+            "manifests get these defaults when they migrate.",
             "Added `sha256` to `hub` models (optional): the artifact hash of the snapshot folder.",
             "1.1 manifests migrate automatically (only the version string changes).",
         ],

@@ -58,7 +58,7 @@ def _tiny_bert(tok, labels: list[str], seed: int):
 
 
 MANIFEST = """\
-standards_version: "1.1"
+standards_version: "{version}"
 name: tiny-router
 task: classification
 owner: {{handle: ada, team: ml, backup: grace}}
@@ -82,14 +82,19 @@ distillation:
   seed: 3
   max_length: 16
   student: {{layers: 1, hidden_size: 16, heads: 2, intermediate_size: 32, vocabulary: pruned}}
-"""
+{classification}"""
 
 
-def _write_manifest(proj: Path, alpha: float = 0.8, labels: list[str] = LABELS, student_sha: str = "0" * 64) -> None:
+def _write_manifest(proj: Path, alpha: float = 0.8, labels: list[str] = LABELS, student_sha: str = "0" * 64,
+                    classification: str = "") -> None:
+    """The tiny project's manifest: standards 1.1 (migrated on load, so the 1.2 recipe's defaults
+    apply), or 1.2 with ``classification``, the YAML of `distillation.classification`."""
+    block = "".join(f"    {line}\n" for line in classification.strip().splitlines())
     (proj / "stillhouse.yaml").write_text(MANIFEST.format(
         labels=json.dumps(labels), teacher_sha=artifact_sha256(proj / "teacher"), student_sha=student_sha,
         eval_sha=file_sha256(proj / "data" / "eval.jsonl"), train_sha=file_sha256(proj / "data" / "train.jsonl"),
-        alpha=alpha), encoding="utf-8")
+        alpha=alpha, version="1.2" if classification else "1.1",
+        classification=f"  classification:\n{block}" if classification else ""), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +145,12 @@ def test_distill_trains_records_pins_and_reuses(tiny: Path):
     # The pruned vocabulary keeps the training word pieces and every character: a subset of the teacher's.
     t_vocab = json.loads((tiny / "teacher" / "tokenizer.json").read_text())["model"]["vocab"]
     s_vocab = json.loads((student / "tokenizer.json").read_text())["model"]["vocab"]
-    assert set(s_vocab) < set(t_vocab) and "refund" in s_vocab and "unused" not in s_vocab
+    assert set(s_vocab) <= set(t_vocab) and "refund" in s_vocab
     assert "pruned" in record["student"]["tokenizer"]
+    # The 1.2 recipe's defaults: 5% of the rows for dev, one noisy copy of each other row.
+    assert record["rows"]["dev"] == 12 and record["rows"]["gold_labelled"] == 228
+    assert record["augmentation"]["noisy_copies"] == record["rows"]["teacher_labelled_only"] > 200
+    assert record["dev"]["agreement_by_epoch"] == [e["dev_agreement"] for e in record["epochs"]]
 
     # Nothing changed: not retrained (the record and the student stay byte for byte).
     before = (tiny / "training" / "record.json").read_bytes()
@@ -272,3 +281,296 @@ def test_recorded_teacher_and_existing_student(tmp_path: Path):
     # The student folder's config and tokenizer are kept as they were; only the weights change.
     for name in ("config.json", "tokenizer.json"):
         assert (proj / "student" / name).read_bytes() == (EXAMPLES / "minimal" / "student" / name).read_bytes()
+
+
+# --- the 1.2 recipe: augmentation, dev split and early stopping, layer-wise, init from the teacher ---
+
+
+def test_noisy_copies_are_seeded_and_each_changes_its_message():
+    from harness.distillation._augment import Noise, noisy_copies
+
+    texts = ["please refund the double charge on my card", "track my parcel", "hello", "where is the delivery box"]
+    neighbours = {"refund": ["reimburse"], "parcel": ["package", "packet"], "delivery": ["shipment"]}
+    mixed = Noise(dropout=0.1, swap=0.05, typo=0.05, replace=0.2)
+    first = noisy_copies(texts, 3, mixed, 7, neighbours)
+    assert first == noisy_copies(texts, 3, mixed, 7, neighbours)            # seeded
+    assert first != noisy_copies(texts, 3, mixed, 8, neighbours)            # and the seed matters
+    assert all(copy != texts[i] for i, copy in first)                        # a copy is never its source
+    assert len({(i, c) for i, c in first}) == len(first)                     # nor another copy of it
+    # A copy depends on its own row only: the same message gets the same copies among other rows.
+    alone = noisy_copies(texts[:2], 3, mixed, 7, neighbours)
+    assert [c for i, c in alone if i == 1] == [c for i, c in first if i == 1]
+
+    for i, copy in noisy_copies(texts, 2, Noise(dropout=0.3, swap=0, typo=0, replace=0), 0, {}):
+        words = copy.split()                                                  # dropout: a subsequence, shorter
+        assert len(words) < len(texts[i].split()) and set(words) <= set(texts[i].split())
+    for i, copy in noisy_copies(texts, 2, Noise(dropout=0, swap=0, typo=0, replace=1.0), 0, neighbours):
+        changed = [(a, b) for a, b in zip(texts[i].split(), copy.split()) if a != b]
+        assert changed and all(b in neighbours[a] for a, b in changed)       # replace: only by a neighbour
+    for i, copy in noisy_copies(texts, 2, Noise(dropout=0, swap=0, typo=0.5, replace=0), 0, {}):
+        changed = [(a, b) for a, b in zip(texts[i].split(), copy.split()) if a != b]
+        assert len(copy.split()) == len(texts[i].split()) and changed          # typo: letters of a word
+        assert all(abs(len(a) - len(b)) <= 1 and len(a) >= 3 for a, b in changed)
+    assert noisy_copies(["ok"], 2, Noise(dropout=0, swap=0, typo=1.0, replace=0), 0, {}) == []   # nothing to change
+
+
+def test_embedding_neighbours_are_nearest_whole_words_of_the_teacher():
+    import torch
+
+    from harness.distillation._augment import embedding_neighbours
+
+    vocab = {"[PAD]": 0, "refund": 1, "reimburse": 2, "parcel": 3, "package": 4, "##s": 5, "to": 6, "weather": 7}
+    e = torch.zeros(8, 4)
+    e[1], e[2] = torch.tensor([1.0, 0.1, 0, 0]), torch.tensor([0.9, 0.2, 0, 0])
+    e[3], e[4] = torch.tensor([0, 0, 1.0, 0.1]), torch.tensor([0, 0, 0.9, 0.2])
+    e[5], e[6], e[7] = torch.tensor([1.0, 0.1, 0, 0]), torch.tensor([0, 0, 1.0, 0.1]), torch.tensor([0, 1.0, 0, 1.0])
+    got = embedding_neighbours(vocab, e, {"refund", "parcel", "to", "unknownword"}, k=1)
+    # Word fragments (##s) and short words (to) are neither asked about nor offered.
+    assert got == {"refund": ["reimburse"], "parcel": ["package"]}
+
+
+def test_rows_without_a_gold_label_get_no_gold_term():
+    """alpha 0 leaves only the gold term: on rows that have no gold label (-1, the
+    teacher-labelled ones) the loss is exactly zero; on gold rows it is not."""
+    import torch
+
+    from harness.distillation._classification import train_student
+    from harness.distillation._tokenizers import prune_vocabulary
+
+    tok = _tokenizer()
+    texts = [r["text"] for r in _rows(64, 1, "t")]
+    teacher = torch.randn(64, 3, generator=torch.Generator().manual_seed(0)) * 3         # (N, C)
+    dist = _Dist(alpha=0.0, epochs=2)
+    no_gold = train_student(_tiny_bert(tok, LABELS, 1), tok, texts, torch.full((64,), -1), teacher, dist)
+    assert all(e["loss"] == 0 and e["ce"] == 0 and e["kl"] > 0 for e in no_gold)
+    half = torch.tensor([i % 3 if i % 2 else -1 for i in range(64)])
+    some = train_student(_tiny_bert(tok, LABELS, 1), tok, texts, half, teacher, dist)
+    assert all(e["loss"] > 0 and e["ce"] > 0 for e in some)
+    # With alpha 1 the gold labels do not matter at all: the same run, bit for bit.
+    soft = [train_student(_tiny_bert(tok, LABELS, 1), tok, texts, g, teacher, _Dist(alpha=1.0, epochs=2))
+            for g in (half, torch.full((64,), -1))]
+    assert [e["loss"] for e in soft[0]] == [e["loss"] for e in soft[1]]
+    assert prune_vocabulary  # the tokenizer helpers import without a model
+
+
+class _Dist:
+    """The shared `distillation` settings train_student reads."""
+
+    def __init__(self, alpha: float = 0.8, epochs: int = 3, learning_rate: float = 0.005) -> None:
+        self.alpha, self.temperature, self.epochs, self.learning_rate = alpha, 2.0, epochs, learning_rate
+        self.batch_size, self.seed, self.max_length = 16, 3, 16
+
+
+def test_augmented_transfer_set_is_labelled_by_the_teacher(tiny: Path):
+    """Two noisy copies of every training row: the teacher's logits on them are what the
+    student learns from (checked against the teacher run on each copy alone), and only the
+    transfer set's own rows count as gold-labelled."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from harness.distillation import _classification as C
+    from harness.project import load_project
+
+    _write_manifest(tiny, classification="augment: {noise: {copies: 2}}")
+    r = run_cli("distill", tiny)
+    assert r.code == 0, r.output
+    rec = json.loads((tiny / "training" / "record.json").read_text())
+    aug, rows = rec["augmentation"], rec["rows"]
+    assert rows["dev"] == 12 and rows["gold_labelled"] == 228
+    assert 400 < aug["noisy_copies"] <= 456 and aug["teacher_labelled_rows"] == rows["teacher_labelled_only"]
+    assert rows["trained_on"] == 228 + aug["noisy_copies"]
+    assert "augmented:" in r.output
+
+    # The same copies again (seeded), and the teacher's logits on them from the cache.
+    project = load_project(tiny)
+    plan = C._plan(project)
+    texts = [row["text"] for row in plan.rows]
+    train_idx, dev_idx = C.split_dev(len(texts), 0.05, 3)
+    loaded = C.load_teacher(project, plan.teacher)
+    extra, meta = C._augment(project, plan.dist.classification, [texts[i] for i in train_idx], [], loaded, 3)
+    assert len(extra) == aug["noisy_copies"] and meta["examples"] == aug["examples"]
+    assert not set(extra) & {texts[i] for i in dev_idx} - set(texts)   # copies come from training rows only
+    logits, cached = C.teacher_logits(project, extra, [str(i) for i in range(len(extra))], C.texts_sha256(extra),
+                                      16, LABELS, loaded=loaded)
+    assert cached
+    model = AutoModelForSequenceClassification.from_pretrained(tiny / "teacher").eval()
+    tok = AutoTokenizer.from_pretrained(tiny / "teacher")
+    with torch.inference_mode():
+        alone = torch.cat([model(**tok(t, truncation=True, max_length=16, return_tensors="pt")).logits
+                           for t in extra[:40]])
+    torch.testing.assert_close(logits[:40], alone, rtol=1e-4, atol=1e-5)
+    assert len(list((tiny / ".stillhouse" / "cache").glob("distill-teacher-*.safetensors"))) == 2
+    assert all(load_file(str(f))["logits"].shape[1] == 3 for f in (tiny / ".stillhouse" / "cache").glob("distill-*"))
+
+
+def test_early_stopping_keeps_the_best_dev_epoch():
+    """Dev labels that the student agrees with before training (its own first answers) and less
+    as it learns the teacher: the best epoch is an early one, training stops `patience` epochs
+    later, and the student handed back is that epoch's (its dev agreement is the best one)."""
+    import torch
+
+    from harness.distillation._classification import DevCheck, _agreement, chosen_epoch, train_student
+
+    tok = _tokenizer()
+    rows = _rows(96, 1, "t")
+    texts = [r["text"] for r in rows]
+    teacher = torch.nn.functional.one_hot(torch.tensor([LABELS.index(r["label"]) for r in rows]), 3).float() * 6
+    dev_texts = [r["text"] for r in _rows(48, 2, "d")]
+    model = _tiny_bert(tok, LABELS, 1)
+    dist = _Dist(alpha=1.0, epochs=6, learning_rate=0.01)
+    own = _own_answers(model, tok, dev_texts)
+    dev = DevCheck(texts=dev_texts, teacher_top=own)
+    full = train_student(_tiny_bert(tok, LABELS, 1), tok, texts, None, teacher, dist, dev=dev)
+    curve = [e["dev_agreement"] for e in full]
+    best = chosen_epoch(full)
+    assert len(full) == 6 and curve[best - 1] == max(curve) and best < 6 and curve[-1] < max(curve), curve
+
+    stopped = train_student(model, tok, texts, None, teacher, dist, dev=dev, patience=2)
+    assert [e["dev_agreement"] for e in stopped] == curve[:best + 2]      # deterministic: the same curve, cut short
+    assert chosen_epoch(stopped) == best
+    assert _agreement(model, tok, dev, dist) == max(curve)                 # the best epoch's weights, put back
+
+
+def _own_answers(model, tok, texts):
+    import torch
+
+    model.eval()
+    with torch.inference_mode():
+        return model(**tok(texts, padding=True, return_tensors="pt")).logits.argmax(-1)
+
+
+def test_layerwise_loss_decreases_through_a_learned_projection():
+    """A student half the teacher's width: its hidden states reach the teacher's through a
+    learned projection, and (same head count) its attention follows the teacher's."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from harness.distillation._classification import LayerwiseSetup, train_student
+
+    tok = _tokenizer()
+    rows = _rows(96, 1, "t")
+    texts = [r["text"] for r in rows]
+    torch.manual_seed(0)
+    teacher = BertForSequenceClassification(BertConfig(
+        vocab_size=len(tok), hidden_size=32, num_hidden_layers=4, num_attention_heads=2, intermediate_size=64,
+        max_position_embeddings=32, num_labels=3)).eval()
+    with torch.no_grad():                       # sharper attention than random weights give: something to follow
+        for layer in teacher.bert.encoder.layer:
+            layer.attention.self.query.weight *= 12
+            layer.attention.self.key.weight *= 12
+    with torch.inference_mode():
+        logits = teacher(**tok(texts, padding=True, return_tensors="pt")).logits
+    student = BertForSequenceClassification(BertConfig(
+        vocab_size=len(tok), hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
+        max_position_embeddings=32, num_labels=3))
+    settings = type("S", (), {"weight": 1.0, "hidden": True, "attention": True})()
+    history = train_student(student, tok, texts, None, logits, _Dist(alpha=1.0, epochs=5),
+                            layerwise=LayerwiseSetup(teacher=teacher, tokenizer=tok, settings=settings))
+    hidden = [e["layerwise_hidden"] for e in history]
+    attention = [e["layerwise_attention"] for e in history]
+    assert hidden[-1] < 0.5 * hidden[0] and attention[-1] < 0.8 * attention[0], (hidden, attention)
+    assert all(b <= a for a, b in zip(hidden, hidden[1:]))
+
+
+def test_layer_map_spreads_student_layers_over_the_teacher():
+    from harness.distillation._layerwise import layer_map
+
+    assert layer_map(2, 6) == [0, 3, 6] and layer_map(3, 6) == [0, 2, 4, 6] and layer_map(1, 1) == [0, 1]
+
+
+def test_init_from_teacher_copies_the_layers_it_says():
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from harness.distillation._layerwise import init_from_teacher
+
+    tok = _tokenizer()
+    vocab = tok.get_vocab()
+    kept = {p: i for i, p in enumerate(sorted(vocab, key=vocab.get)[::3])}        # a pruning: every third piece
+    torch.manual_seed(0)
+    common = dict(max_position_embeddings=32, num_labels=3, intermediate_size=64, num_attention_heads=2)
+    teacher = BertForSequenceClassification(BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=4,
+                                                       **common))
+    student = BertForSequenceClassification(BertConfig(vocab_size=len(kept), hidden_size=32, num_hidden_layers=2,
+                                                       **common))
+    done = init_from_teacher(student, teacher, kept, vocab)
+    assert done["layers"] == {1: 2, 2: 4} and not done["projected"] and not done["kept_random"]
+    t = teacher.state_dict()
+    for name, value in student.state_dict().items():
+        if ".layer." in name:                                                  # student layer i <- teacher 2i + 1
+            i = int(name.split(".layer.")[1].split(".")[0])
+            source = name.replace(f".layer.{i}.", f".layer.{2 * i + 1}.")
+        else:
+            source = name
+        if name.endswith("word_embeddings.weight"):
+            rows = torch.tensor([vocab[p] for p in sorted(kept, key=kept.get)])
+            assert torch.equal(value, t[source][rows])                           # the teacher's row of each piece
+        else:
+            assert torch.equal(value, t[source]), name
+        assert name in done["copied"]
+
+    narrow = BertForSequenceClassification(BertConfig(vocab_size=len(kept), hidden_size=16, num_hidden_layers=2,
+                                                      max_position_embeddings=32, num_labels=3, intermediate_size=32,
+                                                      num_attention_heads=2))
+    before = {k: v.clone() for k, v in narrow.state_dict().items()}
+    done = init_from_teacher(narrow, teacher, kept, vocab)
+    assert sorted(done["projected"]) == ["bert.embeddings.position_embeddings.weight",
+                                         "bert.embeddings.token_type_embeddings.weight",
+                                         "bert.embeddings.word_embeddings.weight"]
+    assert done["copied"] == ["classifier.bias"]                               # the only tensor of equal shape
+    e = teacher.bert.embeddings.word_embeddings.weight.detach()
+    _, _, v = torch.linalg.svd(e - e.mean(0), full_matrices=False)
+    rows = torch.tensor([vocab[p] for p in sorted(kept, key=kept.get)])
+    torch.testing.assert_close(narrow.bert.embeddings.word_embeddings.weight, (e[rows] - e.mean(0)) @ v[:16].T)
+    for name in done["kept_random"]:
+        assert torch.equal(narrow.state_dict()[name], before[name]), name
+
+
+def test_dev_file_and_unlabelled_text(tiny: Path):
+    """A dev file instead of a share, and unlabelled text the teacher labels; no noisy copies."""
+    (tiny / "data" / "dev.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _rows(30, 5, "dev")),
+                                             encoding="utf-8")
+    unlabelled = [{"id": f"u-{i}", "text": r["text"]} for i, r in enumerate(_rows(50, 6, "u"))]
+    (tiny / "data" / "unlabelled.jsonl").write_text("".join(json.dumps(r) + "\n" for r in unlabelled),
+                                                    encoding="utf-8")
+    dev_sha, unl_sha = file_sha256(tiny / "data" / "dev.jsonl"), file_sha256(tiny / "data" / "unlabelled.jsonl")
+    _write_manifest(tiny, classification=f"""
+augment:
+  noise: {{copies: 0}}
+  unlabelled: {{path: data/unlabelled.jsonl, sha256: {unl_sha}}}
+dev: {{path: data/dev.jsonl, sha256: {dev_sha}}}
+patience: 1
+""")
+    r = run_cli("distill", tiny)
+    assert r.code == 0, r.output
+    rec = json.loads((tiny / "training" / "record.json").read_text())
+    assert rec["dev"]["source"] == "data/dev.jsonl (30 rows)" and rec["dev"]["rows"] == 30
+    assert rec["rows"] == {"transfer_set": 240, "dev": 0, "trained_on": 290, "gold_labelled": 240,
+                           "teacher_labelled_only": 50}
+    assert rec["augmentation"]["noisy_copies"] == 0 and rec["augmentation"]["unlabelled"] == 50
+    assert rec["dev"]["chosen_epoch"] in range(1, len(rec["epochs"]) + 1)
+    if rec["dev"]["stopped_early"]:
+        assert len(rec["epochs"]) == rec["dev"]["chosen_epoch"] + 1
+
+    # A changed unlabelled file no longer matches its pin: refused, nothing written.
+    with open(tiny / "data" / "unlabelled.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "u-x", "text": "refund"}) + "\n")
+    before = (tiny / "training" / "record.json").read_bytes()
+    bad = run_cli("distill", tiny, "--force")
+    assert bad.code == 2 and "distillation.classification.augment.unlabelled.sha256" in bad.output
+    assert "Traceback" not in bad.output and (tiny / "training" / "record.json").read_bytes() == before
+
+
+@pytest.mark.parametrize("classification, expected", [
+    ("dev: {share: 0.1, path: data/eval.jsonl, sha256: abc}", "not both"),
+    ("dev: {path: data/eval.jsonl}", "sha256"),
+    ("dev: {share: 1.0}", "between 0 and 1"),
+    ("augment: {noise: {dropout: 0.5, typo: 0.3, replace: 0.4}}", "at most 1"),
+    ("augment: {noise: {copies: 2, flips: 0.1}}", "flips"),
+])
+def test_recipe_settings_are_checked(tiny: Path, classification: str, expected: str):
+    _write_manifest(tiny, classification=classification)
+    r = run_cli("distill", tiny)
+    assert r.code == 2 and expected in r.output and "Traceback" not in r.output, r.output
+    assert not (tiny / "student").exists()

@@ -134,7 +134,7 @@ def test_recorded_teacher_missing_an_answer_is_unusable_input(tmp_path):
     m["teacher"]["sha256"] = file_sha256(rec)
     (project / "stillhouse.yaml").write_text(yaml.safe_dump(m))
     res = run_cli("eval", project, "--quiet")
-    assert res.code == 2 and "no answer for 1 example" in res.stderr and "ex-0000" in res.stderr
+    assert res.code == 2 and "no answer for 1 id(s)" in res.stderr and "ex-0000" in res.stderr
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
