@@ -1,4 +1,4 @@
-"""The light commands never import torch, transformers or datasets."""
+"""The light commands never import torch, transformers, datasets or ray."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 from .conftest import EXAMPLES, ROOT
 
-HEAVY = ("torch", "transformers", "datasets")
+HEAVY = ("torch", "transformers", "datasets", "ray")
 
 PROBE = """
 import json, sys
@@ -50,3 +50,14 @@ def test_fleet_is_light():
 def test_drift_is_light():
     project = EXAMPLES / "demo-fleet" / "models" / "ticket-router"
     assert _heavy_modules_after("drift", str(project), "--now", "2026-11-28", "--registry", "/nonexistent") == []
+
+
+def test_ray_is_imported_only_for_a_run_with_ray():
+    """The `ray` extra is optional: `stillhouse eval` without --ray never imports it, and
+    neither does importing the sharded-run module (its workers import ray when they start)."""
+    assert "ray" not in _heavy_modules_after("eval", str(EXAMPLES / "minimal"), "--quiet", "--out",
+                                             "/tmp/stillhouse-light-eval")
+    proc = subprocess.run([sys.executable, "-c", "import json, sys, harness.eval._ray, harness.cli.eval, "
+                           "harness.cli.record; print(json.dumps([m for m in ('ray', 'torch') if m in sys.modules]))"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert json.loads(proc.stdout) == [], proc.stderr

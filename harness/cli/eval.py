@@ -13,7 +13,8 @@ from ._app import EXIT_FAILED, PROJECT, command, console, plain
 
 @command("stillhouse eval examples/minimal --gate", "stillhouse eval . --no-cache --out /tmp/report",
          "stillhouse eval . --gate --quiet   # in CI",
-         "stillhouse eval . --teacher-only   # the teacher's quality per slice, before distilling")
+         "stillhouse eval . --teacher-only   # the teacher's quality per slice, before distilling",
+         "stillhouse eval . --ray local      # sharded over a local Ray cluster (pip install 'stillhouse[ray]')")
 @PROJECT
 @click.option("--gate", is_flag=True, help="Exit 1 when any must-level quality bar or budget fails.")
 @click.option("--teacher-only", is_flag=True,
@@ -25,8 +26,20 @@ from ._app import EXIT_FAILED, PROJECT, command, console, plain
               help="Folder for report.json/.md/.html (default: PROJECT/report/).")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True,
               help="Examples per batch for local models and callables.")
+@click.option("--repeats", type=click.IntRange(1, 50), default=None, metavar="K",
+              help="Run the student K times (default: the manifest's `repeats.runs`): for a student that samples "
+                   "(generation.temperature > 0), the report says per slice how often answers change and how "
+                   "often the runs agree on the verdict; the gate combines the runs by the manifest's "
+                   "`repeats.rule` (all or majority).")
+@click.option("--ray", "ray_address", metavar="ADDRESS", default=None,
+              help="Shard the models' runs over a Ray cluster: `local` starts one on this machine for the run; "
+                   "any other value is the address of a running cluster (e.g. ray://head:10001, or auto). The "
+                   "figures are one process's; latency is timed on one worker.")
+@click.option("--ray-workers", type=click.IntRange(1), default=None, metavar="N",
+              help="With --ray: workers per model (default: one per GPU, else one per CPU of the cluster).")
 def eval(project: Path, gate: bool, teacher_only: bool, no_cache: bool, quiet: bool,  # noqa: A001 - the verb
-         out: Path | None, batch_size: int) -> None:
+         out: Path | None, batch_size: int, repeats: int | None, ray_address: str | None,
+         ray_workers: int | None) -> None:
     """Run teacher and student on PROJECT's frozen eval set and write the standard report.
 
     Verifies the eval set's, the student's and the teacher's files against their pins first
@@ -40,9 +53,12 @@ def eval(project: Path, gate: bool, teacher_only: bool, no_cache: bool, quiet: b
 
     if gate and teacher_only:
         raise click.UsageError("--gate judges a student; a --teacher-only report has no verdict")
+    if ray_workers is not None and ray_address is None:
+        raise click.UsageError("--ray-workers needs --ray ADDRESS")
     argv = " ".join(sys.argv[1:]) if sys.argv[1:] else f"eval {project}"
     report = evaluate(project, use_cache=not no_cache, quiet=quiet, out_dir=out, batch_size=batch_size,
-                      command=f"stillhouse {argv}", teacher_only=teacher_only)
+                      command=f"stillhouse {argv}", teacher_only=teacher_only, ray=ray_address,
+                      ray_workers=ray_workers, repeats=repeats)
     failed = [b for b in [*report.gate.bars, *report.gate.budgets] if not b.passed and b.level == "must"]
     if not quiet:
         _print_eval_summary(report, out or (project / "report"))
@@ -86,6 +102,12 @@ def _print_eval_summary(report: Any, out: Path) -> None:
         mark = "[green]pass[/]" if b.passed else ("[bold red]FAIL[/]" if b.level == "must" else "[yellow]WARN[/]")
         con.print(f"{mark} ", end="")
         con.print(f"{b.slice} · {b.metric}: {b.reason}", markup=False)
+    if report.repeats is not None:
+        rep = report.repeats
+        con.print(plain(f"{rep.runs} runs ({', '.join(rep.verdicts)}), combined by `{rep.rule}`:"))
+        for s in rep.slices:
+            con.print(plain(f"  {s.name}: {s.changed_share:.0%} of items changed answer; "
+                            f"{s.verdict_agreement:.0%} of runs agree on its verdict ({s.passed_runs} passed)"))
     verdict = report.gate.verdict
     con.print(f"Gate: {'[green]PASS[/]' if verdict == 'pass' else '[bold red]FAIL[/]'} "
               f"({len(must)} must-level failure(s), {len(should)} warning(s)). Open {out}/report.html",

@@ -11,7 +11,8 @@ from ._app import PROJECT, command, console, plain
 
 @command("stillhouse record my-model                      # both sets, into recorded/teacher.jsonl",
          "stillhouse record my-model --write-manifest     # then point the manifest's teacher at it",
-         "stillhouse record my-model --set eval --out recorded/eval-answers.jsonl")
+         "stillhouse record my-model --set eval --out recorded/eval-answers.jsonl",
+         "stillhouse record my-model --ray local          # sharded over a local Ray cluster")
 @PROJECT
 @click.option("--set", "sets", type=click.Choice(["eval", "distillation", "both"]), default="both", show_default=True,
               help="Which sets the teacher answers: the frozen eval set, the distillation set, or both.")
@@ -23,8 +24,13 @@ from ._app import PROJECT, command, console, plain
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True,
               help="Examples per batch for local models and callables.")
+@click.option("--ray", "ray_address", metavar="ADDRESS", default=None,
+              help="Shard the teacher's runs over a Ray cluster: `local` starts one on this machine for the run; "
+                   "any other value is the address of a running cluster (e.g. ray://head:10001, or auto).")
+@click.option("--ray-workers", type=click.IntRange(1), default=None, metavar="N",
+              help="With --ray: workers (default: one per GPU, else one per CPU of the cluster).")
 def record(project: Path, sets: str, out: str | None, write_manifest: bool, no_cache: bool, quiet: bool,
-           batch_size: int) -> None:
+           batch_size: int, ray_address: str | None, ray_workers: int | None) -> None:
     """Run PROJECT's teacher (local, hub, endpoint or callable) once over its eval set and its
     distillation set, and write the answers as a `recorded` teacher: a JSONL file whose
     first line says what answered, over which sets (their hashes) and at what cost (tokens,
@@ -33,6 +39,8 @@ def record(project: Path, sets: str, out: str | None, write_manifest: bool, no_c
     block to use; with --write-manifest, writes it."""
     from ..eval._record import record as run_record
 
+    if ray_workers is not None and ray_address is None:
+        raise click.UsageError("--ray-workers needs --ray ADDRESS")
     chosen = ("eval", "distillation") if sets == "both" else (sets,)
     if sets == "both":
         from ..project import load_project
@@ -40,8 +48,10 @@ def record(project: Path, sets: str, out: str | None, write_manifest: bool, no_c
         if getattr(load_project(project).manifest, "distillation", None) is None:
             chosen = ("eval",)
     result = run_record(project, sets=chosen, out=out, write_manifest=write_manifest, use_cache=not no_cache,
-                        quiet=quiet, batch_size=batch_size)
+                        quiet=quiet, batch_size=batch_size, ray=ray_address, ray_workers=ray_workers)
     con = console()
+    if result.cluster is not None:
+        con.print(plain(f"ran on {result.cluster}"))
     for s in result.sets:
         tokens = f"; {s.input_tokens:,} input and {s.output_tokens or 0:,} output tokens" if s.input_tokens else ""
         con.print(plain(f"{s.name} set: {s.rows:,} answers ({'from the cache' if s.from_cache else 'asked'}{tokens})"))

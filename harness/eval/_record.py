@@ -31,7 +31,14 @@ from ._cache import OutputStore, output_key
 from ._data import EvalData, load_eval_set
 from ._progress import progress_for
 from ._recording import HEADER_KEY, RECORDING_VERSION, read_recording, text_sha256
-from ._run import DEFAULT_BATCH_SIZE, DEFAULT_CHECKPOINT_ROWS, DEFAULT_CHECKPOINT_SECONDS, run_model, settings_of
+from ._run import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_CHECKPOINT_ROWS,
+    DEFAULT_CHECKPOINT_SECONDS,
+    _cluster,
+    run_model,
+    settings_of,
+)
 
 DEFAULT_OUT = "recorded/teacher.jsonl"
 
@@ -62,6 +69,9 @@ class RecordResult:
     spec: dict[str, Any]
     manifest_written: bool = False
     notes: list[str] = field(default_factory=list)
+    #: `--ray`: the cluster the teacher ran on, and where the time went there (seconds per phase).
+    cluster: str | None = None
+    cluster_seconds: dict[str, float] | None = None
 
 
 def _distillation_set(project: Project) -> EvalData:
@@ -103,11 +113,13 @@ def _distillation_set(project: Project) -> EvalData:
 
 def record(project_dir: Path | str = ".", *, sets: tuple[str, ...] = ("eval", "distillation"),
            out: str | None = None, write_manifest: bool = False, use_cache: bool = True, quiet: bool = True,
-           batch_size: int = DEFAULT_BATCH_SIZE) -> RecordResult:
+           batch_size: int = DEFAULT_BATCH_SIZE, ray: str | None = None,
+           ray_workers: int | None = None) -> RecordResult:
     """Run the project's teacher over ``sets`` and write its answers as a recording (see the
     module docstring). ``out`` is relative to the project (default `recorded/teacher.jsonl`).
     With ``write_manifest`` the manifest's `teacher` becomes the recording (its `family`
-    kept), so distill and eval read it from then on."""
+    kept), so distill and eval read it from then on. ``ray``: shard the teacher's runs over
+    a Ray cluster, as `evaluate` does (the same answers)."""
     from .. import __version__
 
     project = load_project(project_dir)
@@ -137,7 +149,7 @@ def record(project_dir: Path | str = ".", *, sets: tuple[str, ...] = ("eval", "d
     started = dt.datetime.now(dt.timezone.utc)
     progress = progress_for(quiet)
     runs = {}
-    with progress:
+    with _cluster(ray, ray_workers) as cluster, progress:
         for name, d in data.items():
             key = output_key("teacher", model_pin(teacher), teacher.kind, d.sha256, settings, fields,
                              extra={"trust_remote_code": getattr(teacher, "trust_remote_code", False),
@@ -148,7 +160,7 @@ def record(project_dir: Path | str = ".", *, sets: tuple[str, ...] = ("eval", "d
             runs[name] = run_model("teacher", teacher, settings, d, project, store, use_cache=use_cache, keep=True,
                                    batch_size=batch_size, checkpoint_rows=DEFAULT_CHECKPOINT_ROWS,
                                    checkpoint_seconds=DEFAULT_CHECKPOINT_SECONDS, latency_calls=0,
-                                   latency_threads=None, progress=progress)
+                                   latency_threads=None, progress=progress, cluster=cluster)
     recorded_sets = []
     lines = []
     tokens_in = tokens_out = 0
@@ -198,7 +210,9 @@ def record(project_dir: Path | str = ".", *, sets: tuple[str, ...] = ("eval", "d
     if teacher.family:
         spec["family"] = teacher.family
     spec.update({"path": rel, "sha256": sha, "source": source})
-    result = RecordResult(path=target, rel=rel, sha256=sha, sets=recorded_sets, usd=usd, source=source, spec=spec)
+    result = RecordResult(path=target, rel=rel, sha256=sha, sets=recorded_sets, usd=usd, source=source, spec=spec,
+                          cluster=cluster.describe() if cluster is not None else None,
+                          cluster_seconds=dict(cluster.seconds) if cluster is not None else None)
     if write_manifest:
         from ..project._edit import replace_section
 

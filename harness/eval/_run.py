@@ -8,12 +8,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import functools
 import platform
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version as pkg_version
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,12 @@ from standards import (
     ModelSummary,
     PairedComparison,
     Provenance,
+    RepeatsResult,
     SliceResult,
+    SliceStability,
     model_pin,
 )
+from standards.report import combine_verdicts
 
 from .. import _stats as S
 from .._errors import AdapterError, ManifestError, Problem
@@ -72,11 +75,14 @@ class ModelRun:
     output_tokens: int | None = None
     latency_threads: int | None = None
     from_cache: bool = False
+    #: A sharded run (`harness.eval._ray`): its workers, and where its latency was timed.
+    workers: int | None = None
+    latency_on: str | None = None
 
     def info(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("kind", "latency_ms", "batched_seconds", "batched_rows", "batch_size",
                                               "parameters", "size_bytes", "device", "input_tokens", "output_tokens",
-                                              "latency_threads")}
+                                              "latency_threads", "workers", "latency_on")}
 
 
 def settings_of(manifest: Any) -> Settings:
@@ -89,6 +95,8 @@ def settings_of(manifest: Any) -> Settings:
         prompt_template=gen.prompt_template if gen else "{input}",
         max_new_tokens=gen.max_new_tokens if gen else 32,
         max_length=dist.max_length if dist is not None else None,
+        temperature=getattr(gen, "temperature", 0.0) if gen else 0.0,
+        top_p=getattr(gen, "top_p", 1.0) if gen else 1.0,
     )
 
 
@@ -169,9 +177,10 @@ def _say_discarded(role: str, store: OutputStore) -> None:
 def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project: Project, store: OutputStore, *,
               use_cache: bool, keep: bool, batch_size: int, checkpoint_rows: int, checkpoint_seconds: float,
               latency_calls: int,
-              latency_threads: int | None, progress: Any) -> ModelRun:
+              latency_threads: int | None, progress: Any, cluster: Any = None) -> ModelRun:
     """Outputs of one model on every example: from a complete cache entry (``keep`` roles
-    only), else computed chunk by chunk, each chunk checkpointed, resuming stored chunks."""
+    only), else computed chunk by chunk, each chunk checkpointed, resuming stored chunks;
+    with a ``cluster`` (`harness.eval._ray.Cluster`), the chunks are sharded over its workers."""
     n = len(data.ids)
     if use_cache and keep:
         hit = store.load_complete(n)
@@ -181,6 +190,12 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
             rest: dict[str, Any] = {k: hit.get(k) for k in ModelRun.__dataclass_fields__
                                     if k not in ("predictions", "from_cache")}
             return ModelRun(predictions=hit["predictions"], from_cache=True, **rest)
+    if cluster is not None:
+        from ._ray import run_sharded
+
+        return run_sharded(cluster, role, spec, settings, data, project, store, use_cache=use_cache, keep=keep,  # type: ignore[no-any-return]
+                           batch_size=batch_size, checkpoint_rows=checkpoint_rows, latency_calls=latency_calls,
+                           latency_threads=latency_threads, progress=progress)
     adapter = make_adapter(role, spec, settings, project.dir)
     adapter.load()
     if adapter.takes_batch_size:
@@ -301,7 +316,8 @@ def _latency(run: ModelRun) -> Latency | None:
     ms = run.latency_ms
     thr = run.batched_rows / run.batched_seconds if run.batched_seconds else None
     return Latency(p50_ms=S.percentile(ms, 50), p95_ms=S.percentile(ms, 95), p99_ms=S.percentile(ms, 99),
-                   calls=len(ms), throughput_per_s=thr, batch_size=run.batch_size, threads=run.latency_threads)
+                   calls=len(ms), throughput_per_s=thr, batch_size=run.batch_size, threads=run.latency_threads,
+                   measured_on=run.latency_on, throughput_workers=run.workers)
 
 
 def _cost(run: ModelRun, spec: Any, manifest: Any, n: int) -> Cost | None:
@@ -331,9 +347,8 @@ def _summary(role: str, run: ModelRun, spec: Any, manifest: Any, n: int) -> Mode
                         cost=_cost(run, spec, manifest, n), from_cache=run.from_cache)
 
 
-@functools.cache
 def _libraries() -> dict[str, str]:
-    # Read once per process (the installed distributions' metadata: ~5 ms).
+    """The versions of the libraries that change what a run computes, for the provenance."""
     out = {"python": platform.python_version()}
     for name in ("stillhouse", "pydantic", "torch", "transformers", "datasets", "safetensors", "numpy", "tokenizers"):
         try:
@@ -357,7 +372,8 @@ def evaluate(project_dir: Path | str = ".", *, use_cache: bool = True, quiet: bo
              out_dir: Path | str | None = None, command: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
              checkpoint_rows: int = DEFAULT_CHECKPOINT_ROWS, checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS,
              latency_calls: int = LATENCY_CALLS, latency_threads: int | None = LATENCY_THREADS,
-             teacher_only: bool = False) -> EvalReport:
+             teacher_only: bool = False, ray: str | None = None, ray_workers: int | None = None,
+             repeats: int | None = None) -> EvalReport:
     """Run teacher and student on the project's frozen eval set and write the standard report.
 
     Verifies every pin first (eval set, student, teacher files) and raises `IntegrityError`
@@ -374,19 +390,30 @@ def evaluate(project_dir: Path | str = ".", *, use_cache: bool = True, quiet: bo
     verdict depends on and a digest of every answer. With a signing key in the environment
     (`STILLHOUSE_SIGNING_KEY`) no cache is used and the report is signed.
     ``teacher_only``: the teacher's figures per slice before any student exists; such a
-    report has no verdict and never satisfies EVAL-005.
+    report has no verdict and never satisfies EVAL-005. ``repeats``: run the student this
+    many times (default: the manifest's `repeats.runs`), each run seeded apart; the report
+    gives every run's gate, how often items change answer per slice, and the verdict under
+    the manifest's `repeats.rule`.
+
+    ``ray``: run the models on a Ray cluster (`harness.eval._ray`): "local" starts one on
+    this machine for the run, any other value is the address of one to connect to;
+    ``ray_workers`` workers (default: one per GPU, else per CPU). The figures and the
+    predictions digest are those of one process; latency is timed on one worker, and the
+    provenance names the cluster.
     """
-    if batch_size < 1 or checkpoint_rows < 1 or latency_calls < 1:
-        raise ValueError("batch_size, checkpoint_rows and latency_calls must be ≥ 1")
+    if batch_size < 1 or checkpoint_rows < 1 or latency_calls < 1 or (repeats is not None and repeats < 1):
+        raise ValueError("batch_size, checkpoint_rows, latency_calls and repeats must be ≥ 1")
     return _evaluate(project_dir, use_cache=use_cache, quiet=quiet, out_dir=out_dir, command=command,
                      batch_size=batch_size, checkpoint_rows=checkpoint_rows,
                      checkpoint_seconds=checkpoint_seconds, latency_calls=latency_calls,
-                     latency_threads=latency_threads, teacher_only=teacher_only)
+                     latency_threads=latency_threads, teacher_only=teacher_only, ray=ray, ray_workers=ray_workers,
+                     repeats=repeats)
 
 
 def _evaluate(project_dir: Path | str, *, use_cache: bool, quiet: bool, out_dir: Path | str | None,
               command: str | None, batch_size: int, checkpoint_rows: int, checkpoint_seconds: float,
-              latency_calls: int, latency_threads: int | None, teacher_only: bool) -> EvalReport:
+              latency_calls: int, latency_threads: int | None, teacher_only: bool, ray: str | None = None,
+              ray_workers: int | None = None, repeats: int | None = None) -> EvalReport:
     from standards import receipts
 
     from .. import __version__
@@ -404,9 +431,11 @@ def _evaluate(project_dir: Path | str, *, use_cache: bool, quiet: bool, out_dir:
     hashes = verify_models(project, roles)
     settings = settings_of(m)
     fields = {"id": m.eval_set.fields.id, "input": m.eval_set.fields.input}
+    n_runs = 1 if teacher_only else (repeats if repeats is not None else m.repeats.runs)
     progress = progress_for(quiet)
-    runs = {}
-    with progress:
+    runs: dict[str, ModelRun] = {}
+    student_runs: list[ModelRun] = []
+    with _cluster(ray, ray_workers) as cluster, progress:
         for role in roles:
             spec = getattr(m, role)
             extra = {"trust_remote_code": getattr(spec, "trust_remote_code", False),
@@ -415,28 +444,39 @@ def _evaluate(project_dir: Path | str, *, use_cache: bool, quiet: bool, out_dir:
                 # Greedy generation in a padded batch can depend on the batch's other rows:
                 # how batches are formed is part of what the outputs are.
                 extra["batches"] = f"by length within chunks of {checkpoint_rows} rows"
-            cache_key = output_key(role, model_pin(spec), spec.kind, data.sha256, settings, fields, extra=extra)
-            store = OutputStore(project.dir, role, cache_key)
-            runs[role] = run_model(role, spec, settings, data, project, store, use_cache=use_cache,
-                                   keep=role == "teacher", batch_size=batch_size, checkpoint_rows=checkpoint_rows,
-                                   checkpoint_seconds=checkpoint_seconds,
-                                   latency_calls=latency_calls, latency_threads=latency_threads,
-                                   progress=progress)
+            for r in range(n_runs if role == "student" else 1):  # a sampling student: one seed per run
+                run_settings = replace(settings, seed=settings.seed + r)
+                cache_key = output_key(role, model_pin(spec), spec.kind, data.sha256, run_settings, fields,
+                                       extra=extra)
+                store = OutputStore(project.dir, role, cache_key)
+                done = run_model(role, spec, run_settings, data, project, store, use_cache=use_cache,
+                                 keep=role == "teacher", batch_size=batch_size, checkpoint_rows=checkpoint_rows,
+                                 checkpoint_seconds=checkpoint_seconds,
+                                 latency_calls=latency_calls if r == 0 else 0, latency_threads=latency_threads,
+                                 progress=progress, cluster=cluster)
+                if role == "student":
+                    student_runs.append(done)
+                runs.setdefault(role, done)
     n = len(data.ids)
     student_preds = runs["student"].predictions if "student" in runs else None
-    results, flags = {}, {}
-    for name, mask in data.masks.items():
-        idx = [i for i, inside in enumerate(mask) if inside]
-        results[name], flags[name] = slice_figures(name, idx, settings.task, runs["teacher"].predictions,
-                                                   student_preds, data.references)
+    results, flags = _figures(data, settings.task, runs["teacher"].predictions, student_preds)
     teacher = _summary("teacher", runs["teacher"], m.teacher, m, n)
     student = None if teacher_only else _summary("student", runs["student"], m.student, m, n)
     ratio = None
     if student is not None and teacher.cost and student.cost and teacher.cost.usd_per_call > 0:
         ratio = student.cost.usd_per_call / teacher.cost.usd_per_call
-    gate = Gate(verdict="none") if student is None else run_gate(m, results, flags, student, n)
+    repeated = None
+    if student is None:
+        gate = Gate(verdict="none")
+    else:
+        gate = run_gate(m, results, flags, student, n)
+        if n_runs > 1:
+            repeated = _repeats(m, data, settings.task, runs["teacher"].predictions, student_runs, gate, student, n)
+            gate = Gate(verdict=combine_verdicts(list(repeated.verdicts), repeated.rule), bars=gate.bars,
+                        budgets=gate.budgets)
     finished = dt.datetime.now(dt.timezone.utc)
     inputs = receipts.verdict_inputs(m)
+    inputs["repeats"] = {**inputs["repeats"], "runs": n_runs}  # what ran, which `--repeats` may override
     prov = Provenance(
         harness_version=__version__, standards_version=standards.CURRENT_VERSION,
         manifest_sha256=project.manifest_sha256, teacher_pin=model_pin(m.teacher),
@@ -446,13 +486,16 @@ def _evaluate(project_dir: Path | str, *, use_cache: bool, quiet: bool, out_dir:
         teacher_sha256=hashes.get("teacher"), verdict_inputs=inputs, verdict_inputs_sha256=receipts.digest(inputs),
         predictions_sha256=receipts.predictions_digest(data.ids, runs["teacher"].predictions, student_preds),
         caches_used=any(r.from_cache for r in runs.values()),
+        cluster=cluster.describe() if cluster is not None else None,
+        workers=cluster.workers if cluster is not None else None,
+        cluster_seconds=dict(cluster.seconds) if cluster is not None else None,
     )
     from ..distillation import RECORD_FILE  # light: the trainer imports torch only when it trains
 
     record = RECORD_FILE if (project.dir / RECORD_FILE).is_file() and not teacher_only else None
     report = EvalReport(project=m.name, task=settings.task, provenance=prov, teacher=teacher, student=student,
                         teacher_only=teacher_only, cost_ratio=ratio, slices=list(results.values()), gate=gate,
-                        training_record=record)
+                        training_record=record, repeats=repeated)
     if key is not None:
         report = receipts.sign(report, key)
     target = Path(out_dir) if out_dir is not None else project.dir / standards.REPORT_DIR
@@ -463,6 +506,45 @@ def _evaluate(project_dir: Path | str, *, use_cache: bool, quiet: bool, out_dir:
 
         raise InputError(f"{target}: cannot write the report there ({exc.strerror or exc})") from None
     return report
+
+
+def _figures(data: EvalData, task: str, teacher: list[Prediction],
+             student: list[Prediction] | None) -> tuple[dict[str, SliceResult], dict[str, SliceFlags]]:
+    """Every slice's figures, in the manifest's order (`all` first)."""
+    results, flags = {}, {}
+    for name, mask in data.masks.items():
+        idx = [i for i, inside in enumerate(mask) if inside]
+        results[name], flags[name] = slice_figures(name, idx, task, teacher, student, data.references)
+    return results, flags
+
+
+def _repeats(m: Any, data: EvalData, task: str, teacher: list[Prediction], runs: list[ModelRun], first: Gate,
+             student: ModelSummary, n: int) -> RepeatsResult:
+    """Every run's gate, and per slice how often answers changed and how often runs agreed on
+    the slice's verdict (all its bars passing, or not)."""
+    gates = [first]
+    for run in runs[1:]:
+        results, flags = _figures(data, task, teacher, run.predictions)
+        gates.append(run_gate(m, results, flags, student, n))
+    stability = []
+    for name, mask in data.masks.items():
+        idx = [i for i, inside in enumerate(mask) if inside]
+        changed = sum(len({run.predictions[i].output for run in runs}) > 1 for i in idx)
+        outcomes = [all(b.passed for b in g.bars if b.slice == name) for g in gates]
+        common = max(outcomes.count(True), outcomes.count(False))
+        stability.append(SliceStability(name=name, changed_share=changed / len(idx) if idx else 0.0,
+                                        verdict_agreement=common / len(outcomes), passed_runs=sum(outcomes)))
+    return RepeatsResult(runs=len(runs), rule=m.repeats.rule, verdicts=[g.verdict for g in gates],  # type: ignore[misc]
+                         gates=gates, slices=stability)
+
+
+def _cluster(address: str | None, workers: int | None) -> Any:
+    """The Ray cluster a run shards over (`harness.eval._ray.connect`), or none: one process."""
+    if address is None:
+        return contextlib.nullcontext(None)
+    from ._ray import connect
+
+    return connect(address, workers)
 
 
 def _check_runnable(project: Project, roles: tuple[str, ...] = ("teacher", "student")) -> None:
