@@ -34,7 +34,10 @@ from pydantic_core import PydanticUndefined
 import standards
 from standards import Catalogue, EvalReport, FleetReport, load_catalogue
 
-from harness.render import html_escape, md_escape, report_html, report_markdown
+import harness
+from harness.render import md_escape, report_html, report_markdown
+
+from ._reference import api_reference_markdown, cli_reference_markdown, link_ids, yaml_reference
 
 # --------------------------------------------------------------------------- standards
 
@@ -50,6 +53,17 @@ def _req_link(rid: str, area: str, from_dir: str) -> str:
     return f"[{rid}]({rel}#{rid.lower()})"
 
 
+def requirement_title(req: standards.Requirement) -> str:
+    """What a requirement is called in lists: its `title` when the catalogue gives one,
+    else its text on one line."""
+    title = getattr(req, "title", None)
+    return _one_line(title or req.text)
+
+
+# Standards pages rank first for standards terms ("teacher pin"): Material's search boost.
+_BOOST = ["---", "search:", "  boost: 3", "---", ""]
+
+
 def _how_checked(req: standards.Requirement) -> str:
     if req.check == "automatic":
         fn = standards.CHECKS.get(req.id)
@@ -61,7 +75,9 @@ def _how_checked(req: standards.Requirement) -> str:
 def standards_index_markdown(catalogue_path: Path | None = None) -> str:
     """The standards landing page: every area with its requirements, one line each."""
     cat = load_catalogue(catalogue_path)
-    lines = [
+    page = "standards/index.md"
+    pages = {r.id: area_page(r.area) for r in cat.requirements}
+    lines = [*_BOOST,
         "# Standards",
         "",
         f"Current standards version: **{standards.CURRENT_VERSION}**. Every project's manifest "
@@ -73,14 +89,16 @@ def standards_index_markdown(catalogue_path: Path | None = None) -> str:
         "by a reviewer with the [review checklist](../checklist.md). This page and every page "
         "below it are generated from `standards/catalogue.yaml` at build time.",
         "",
-        "| area | requirements |",
-        "| --- | --- |",
+        "Reference: [the manifest](manifest.md) · [report schemas](reports.md) · [changelog](changelog.md)",
+        "",
     ]
     for area in cat.areas:
-        ids = ", ".join(_req_link(r.id, r.area, "standards") for r in cat.in_area(area.id))
-        lines.append(f"| [{area.title}]({area.id}.md) | {ids or '—'} |")
-    lines += ["", "Reference: [the manifest](manifest.md) · [report schemas](reports.md) · "
-              "[changelog](changelog.md)", ""]
+        reqs = cat.in_area(area.id)
+        lines += [f"## [{area.title}]({area.id}.md)", "", link_ids(_one_line(area.summary), page, pages), ""]
+        for r in reqs:
+            lines.append(f"- {_req_link(r.id, r.area, 'standards')} · {link_ids(requirement_title(r), page, pages)} "
+                         f"({r.level}, {'reviewer' if r.check == 'manual' else 'automatic'})")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -91,27 +109,42 @@ def standards_area_markdown(area_id: str, catalogue_path: Path | None = None) ->
         area = next(a for a in cat.areas if a.id == area_id)
     except StopIteration:
         raise KeyError(f"no area {area_id!r} in the catalogue") from None
+    page = area_page(area_id)
+    pages = {r.id: area_page(r.area) for r in cat.requirements}
     reqs = cat.in_area(area_id)
-    lines = [f"# {area.title}", "", area.summary.strip(), ""]
-    lines += ["| ID | level | check | since | requirement |", "| --- | --- | --- | --- | --- |"]
+    lines = [*_BOOST, f"# {area.title}", "", link_ids(area.summary.strip(), page, pages), ""]
+    lines += ["| ID | requirement | level · check · since |", "| --- | --- | --- |"]
     for r in reqs:
-        lines.append(f"| [{r.id}](#{r.id.lower()}) | {r.level} | {r.check} | {r.introduced} | "
-                     f"{_one_line(r.text)} |")
+        lines.append(f'| <span class="sh-nowrap">[{r.id}](#{r.id.lower()})</span> | '
+                     f"{link_ids(requirement_title(r), page, pages)} | {r.level} · {r.check} · {r.introduced} |")
     lines.append("")
     for r in reqs:
+        title = getattr(r, "title", None)
+        # The table of contents reads "EVAL-001 · what it requires", not a column of IDs.
+        label = f"{r.id} · {_short(title or r.text)}".replace('"', "'")
         lines += [
-            f"## {r.id} {{#{r.id.lower()}}}",
+            f"## {r.id}{' · ' + _one_line(title) if title else ''} {{#{r.id.lower()} data-toc-label=\"{label}\"}}",
             "",
             f"**{r.level.upper()}** · introduced in standards {r.introduced}",
             "",
-            r.text.strip(),
+            link_ids(r.text.strip(), page, pages),
             "",
-            f"**Why.** {r.rationale.strip()}",
+            f"**Why.** {link_ids(r.rationale.strip(), page, pages)}",
             "",
-            f"**How it is checked.** {_how_checked(r)}",
+            f"**How it is checked.** {link_ids(_how_checked(r), page, pages)}",
             "",
         ]
     return "\n".join(lines)
+
+
+def _short(text: str, limit: int = 44) -> str:
+    """``text`` cut at a word before ``limit`` characters, code marks dropped (a label)."""
+    words, out = " ".join(text.replace("`", "").split()).rstrip(".").split(" "), ""
+    for w in words:
+        if len(out) + len(w) + 1 > limit:
+            return out + "…"
+        out = f"{out} {w}".strip()
+    return out
 
 
 def _one_line(text: str) -> str:
@@ -124,6 +157,7 @@ def review_checklist_markdown(catalogue_path: Path | None = None) -> str:
     `stillhouse checklist PROJECT` prints the same items for one project, with the
     automatic ones already ticked or crossed."""
     cat = load_catalogue(catalogue_path)
+    pages = {r.id: area_page(r.area) for r in cat.requirements}
     lines = [
         "# Review checklist",
         "",
@@ -141,9 +175,10 @@ def review_checklist_markdown(catalogue_path: Path | None = None) -> str:
         for r in reqs:
             link = _req_link(r.id, r.area, "")
             if r.check == "manual":
-                lines.append(f"- [ ] {link} ({r.level}, reviewer): {_one_line(r.question or r.text)}")
+                text = link_ids(_one_line(r.question or r.text), "checklist.md", pages)
+                lines.append(f"- [ ] {link} ({r.level}, reviewer): {text}")
             else:
-                lines.append(f"- [ ] {link} ({r.level}, automatic): {_one_line(r.text)}")
+                lines.append(f"- [ ] {link} ({r.level}, automatic): {link_ids(_one_line(r.text), 'checklist.md', pages)}")
         lines.append("")
     lines += ["Reviewer: ______________ · Date: ______________ · Checklist version: "
               f"{standards.CURRENT_VERSION}", ""]
@@ -158,12 +193,12 @@ def changelog_markdown() -> str:
              "version ships a migration and says here what moved where.", ""]
     for entry in standards.CHANGELOG:
         lines += [f"## {entry['version']} — {entry['date']}", ""]
-        lines += [f"- {change}" for change in entry["changes"]]
+        lines += [f"- {link_ids(change, 'standards/changelog.md')}" for change in entry["changes"]]
         lines.append("")
     return "\n".join(lines)
 
 
-# ----------------------------------------------------------------- schema field tables
+# ----------------------------------------------------------------- schema references
 
 
 def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
@@ -188,72 +223,6 @@ def walk_models(root: type[BaseModel]) -> list[type[BaseModel]]:
     return seen
 
 
-def _anchor(prefix: str, model: type[BaseModel]) -> str:
-    return f"{prefix}-{model.__name__.lower()}"
-
-
-def _type_text(ann: Any, prefix: str) -> str:
-    origin = typing.get_origin(ann)
-    args = typing.get_args(ann)
-    if ann is type(None):
-        return "null"
-    if origin is typing.Annotated:
-        return _type_text(args[0], prefix)
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type_text(a, prefix) for a in args)
-    if origin is typing.Literal:
-        return " or ".join(f"`{json.dumps(a)}`" for a in args)
-    if origin in (list, Sequence):
-        return f"list of {_type_text(args[0], prefix)}" if args else "list"
-    if origin is dict:
-        return f"mapping of {_type_text(args[0], prefix)} to {_type_text(args[1], prefix)}" if args else "mapping"
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return f"[{ann.__name__}](#{_anchor(prefix, ann)})"
-    if isinstance(ann, type) and issubclass(ann, enum.Enum):
-        return "one of " + ", ".join(f"`{m.value}`" for m in ann)
-    names = {str: "string", int: "integer", float: "number", bool: "boolean", dt.date: "date",
-             dt.datetime: "date-time"}
-    if ann in names:
-        return names[ann]
-    return f"`{getattr(ann, '__name__', str(ann))}`"
-
-
-def _default_text(finfo: Any) -> str:
-    if finfo.is_required():
-        return "**required**"
-    if finfo.default_factory is not None:
-        made = finfo.default_factory()
-        if isinstance(made, BaseModel):
-            return "defaults of each field"
-        return f"`{json.dumps(made)}`"
-    value = finfo.default
-    if value is PydanticUndefined:
-        return "**required**"
-    if isinstance(value, enum.Enum):
-        value = value.value
-    return f"`{json.dumps(value, default=str)}`"
-
-
-def schema_markdown(root: type[BaseModel], *, prefix: str, level: int = 2) -> str:
-    """Field tables for ``root`` and every model it contains: name, type, default, description.
-
-    Headings carry explicit anchors ``{prefix}-{model name}`` so that type cells can link to
-    the table of a nested model."""
-    hashes = "#" * level
-    out: list[str] = []
-    for model in walk_models(root):
-        doc = " ".join((model.__doc__ or "").split())
-        out += [f"{hashes} {model.__name__} {{#{_anchor(prefix, model)}}}", ""]
-        if doc:
-            out += [doc, ""]
-        out += ["| field | type | default | description |", "| --- | --- | --- | --- |"]
-        for name, finfo in model.model_fields.items():
-            desc = " ".join((finfo.description or "").split()).replace("|", "\\|")
-            out.append(f"| `{name}` | {_type_text(finfo.annotation, prefix)} | {_default_text(finfo)} | {desc} |")
-        out.append("")
-    return "\n".join(out)
-
-
 SCHEMA_SITE_DIR = "standards/schemas"
 """Where the JSON Schema files land in the built site (copied from `standards/schemas/`)."""
 
@@ -263,22 +232,23 @@ def _schema_links(names: Sequence[str]) -> str:
 
 
 def manifest_reference_markdown() -> str:
-    """The manifest of the current standards version, field by field."""
+    """The manifest of the current standards version, by YAML path."""
     version_files = [f"manifest-{v}.schema.json" for v in standards.VERSIONS]
     current = f"manifest-{standards.CURRENT_VERSION}.schema.json"
     return "\n".join([
+        *_BOOST,
         "# The project manifest",
         "",
-        f"A project is a folder with one `stillhouse.yaml`. This is its schema in standards "
-        f"**{standards.CURRENT_VERSION}**, generated from the pydantic models in `standards/`. "
-        "Unknown fields are refused; a renamed field's error says what it became.",
+        f"A project is a folder with one `stillhouse.yaml`. This is every key it can hold in standards "
+        f"**{standards.CURRENT_VERSION}**, by its path in the file (`teacher.sha256`, `slices[].rule.column`), "
+        "generated from the schemas in `standards/`. Unknown keys are refused; a renamed key's error says what "
+        "it became. Start from `stillhouse init NAME`, which writes every key with placeholders; "
+        "`examples/worked-example/stillhouse.yaml` is an annotated instance.",
         "",
         f"JSON Schema files (point your editor at one with `# yaml-language-server: $schema=…`): "
         f"{_schema_links(version_files)}. The current one is [`{current}`](schemas/{current}).",
         "",
-        "Start from `stillhouse init NAME`, which writes every field with placeholders.",
-        "",
-        schema_markdown(standards.Manifest, prefix="manifest"),
+        yaml_reference(standards.Manifest, "standards/manifest.md", model_anchors="manifest-"),
     ])
 
 
@@ -297,62 +267,22 @@ def _display_path(path: str) -> str:
     return shown.replace("`", "'")
 
 
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
 def reports_reference_markdown() -> str:
-    """The evaluation report, fleet report and registry file schemas."""
-    out = ["# Report and registry schemas", "",
+    """The evaluation report, fleet report and registry file schemas, by path."""
+    out = [*_BOOST, "# Report and registry schemas", "",
            "What `stillhouse eval` writes (`report.json`), what the fleet report holds "
-           "(`fleet.json`), and the registry's own files. Generated from `standards/`.", ""]
+           "(`fleet.json`), and the registry's own files, each by its path in the file. Generated from "
+           "`standards/`.", ""]
+    out += [f"- [{title}](#{_slug(title)}) (`{filename}`)" for title, filename, _, _ in REPORT_SCHEMAS] + [""]
     for title, filename, model, prefix in REPORT_SCHEMAS:
-        out += [f"## {title}", "", f"JSON Schema: [`{filename}`](schemas/{filename}).", "",
-                schema_markdown(model, prefix=prefix, level=3)]
+        out += [f"## {title} {{#{_slug(title)}}}", "", f"JSON Schema: [`{filename}`](schemas/{filename}).", "",
+                yaml_reference(model, "standards/reports.md", level=3, anchor_prefix=f"{prefix}-",
+                               model_anchors=f"{prefix}-")]
     return "\n".join(out)
-
-
-# ------------------------------------------------------------------------- commands
-
-
-def cli_reference_markdown() -> str:
-    """Every `stillhouse` command with its help and worked examples, from the click definitions."""
-    import click
-
-    from harness.cli import cli
-
-    root = click.Context(cli, info_name="stillhouse", terminal_width=100, max_content_width=100)
-    lines = ["# Commands", "",
-             "Generated from the command definitions at build time: what `stillhouse COMMAND --help` "
-             "prints. Exit codes mean one thing everywhere: **0** ok, **1** a standard or gate failed, "
-             "**2** unusable input.", "",
-             "| command | what it does |", "| --- | --- |"]
-    names = cli.list_commands(root)
-    for name in names:
-        short = cli.commands[name].get_short_help_str(limit=90)
-        lines.append(f"| [`stillhouse {name}`](#stillhouse-{name}) | {_one_line(short)} |")
-    lines.append("")
-    for name in names:
-        cmd = cli.commands[name]
-        ctx = click.Context(cmd, info_name=name, parent=root, terminal_width=100, max_content_width=100)
-        lines += [f"## stillhouse {name} {{#stillhouse-{name}}}", "", "```text", cmd.get_help(ctx), "```", ""]
-    return "\n".join(lines)
-
-
-def api_reference_markdown() -> str:
-    """The API reference: one mkdocstrings block per public name, read from each package's
-    `__all__` (so the page lists exactly the public surface that `test_public_api` guards)."""
-    import harness
-
-    lines = ["# API reference", "",
-             "Generated at build time from the docstrings (mkdocstrings), one entry per name in each "
-             "package's `__all__`. A test asserts `__all__` equals the names the package defines, so this "
-             "surface changes only on purpose.", ""]
-    for pkg, names in (("harness", harness.__all__), ("standards", standards.__all__)):
-        lines += [f"## {pkg}", ""]
-        for name in names:
-            obj = getattr(sys.modules[pkg], name)
-            if isinstance(obj, types.ModuleType) or not (callable(obj) or isinstance(obj, type)):
-                continue  # version modules and constants are described on the standards pages
-            lines += [f"::: {pkg}.{name}", "    options:", "      heading_level: 3", "      show_root_full_path: true",
-                      ""]
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- all pages
@@ -429,105 +359,105 @@ def model_slug(name: str) -> str:
     return f"{base}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:8]}"
 
 
+def _model_notices(m: Any) -> list[tuple[str, str]]:
+    """What a reader of one model's report must know before its verdict: the fleet's view."""
+    out: list[tuple[str, str]] = []
+    age = "" if m.report_age_days is None else f" This report is {m.report_age_days:.0f} days old."
+    if m.status == "retired":
+        out.append(("warn", f"{m.name} is retired: this report is kept for the record and judges nothing "
+                            f"in service.{age}"))
+    elif not m.evaluation_current:
+        why = "; ".join(m.not_current_reasons) or "the fleet does not count it as current"
+        out.append(("warn", f"Stale: this evaluation is not current ({why}).{age}"))
+    for t in m.triggers:
+        out.append(("warn", f"Redistillation trigger {t.code.replace('_', ' ')}: {t.reason}"))
+    if m.orphaned:
+        out.append(("fail", f"Orphaned: {m.orphan_reason or 'no active owner'}."))
+    return out
+
+
 def fleet_report_files(site: SiteFleet) -> dict[str, str]:
-    """Docs path -> HTML of each model's rendered report (`fleet/reports/<slug>.html`)."""
-    return {f"fleet/reports/{model_slug(name)}.html": report_html(report) for name, report in site.reports.items()}
-
-
-def _yes(flag: bool) -> str:
-    return "yes" if flag else "**no**"
+    """Docs path -> HTML of each model's rendered report (`fleet/reports/<slug>.html`), each
+    with the fleet's notices (retired, stale, triggers, orphaned) and a way back to the fleet."""
+    models = {m.name: m for m in site.fleet.models} if site.fleet is not None else {}
+    out = {}
+    for name, report in site.reports.items():
+        m = models.get(name)
+        notices = _model_notices(m) if m is not None else []
+        out[f"fleet/reports/{model_slug(name)}.html"] = report_html(report, notices=notices,
+                                                                    back=("../", "Fleet"), site_root="../../")
+    return out
 
 
 def fleet_markdown(site: SiteFleet) -> str:
-    """The fleet page: rollout figures, one table of models, and the charts."""
-    from harness.render._charts import age_bars, grouped_bars
+    """The fleet page: the same renderer as `fleet.md` (`harness.fleet_markdown`), with each
+    model linked to its report page, chips and charts."""
+    from harness.render._fleet import FleetPage
 
-    # The table is wide: this page gives it the whole width.
-    lines = ["---", "hide:", "  - navigation", "  - toc", "---", "", "# Fleet", ""]
-    for note in site.notes:
-        lines += [f"!!! note \"Fleet\"\n    {note}", ""]  # notes escape what they quote
-    fleet = site.fleet
-    if fleet is None:
+    if site.fleet is None:
+        lines = ["# Fleet", ""]
+        lines += [f"!!! note \"Fleet\"\n    {note}" for note in site.notes] + [""]
         lines += ["The fleet page renders the registry once the fleet registry is available: run "
                   "`stillhouse fleet REGISTRY` to produce the same figures on the command line.", ""]
         return "\n".join(lines)
-    r = fleet.rollout
-    generated = fleet.generated_at.strftime("%Y-%m-%d %H:%M UTC")
-    lines += [
-        f"Registry `{_display_path(fleet.registry)}`, fleet report generated {generated}"
-        + (" (the registry's frozen clock)" if fleet.clock == "as_of" else "") + ". "
-        "Every figure below comes from the fleet report (`fleet.json`); each model links to its "
-        "rendered evaluation report.",
-        "",
-        "## Rollout",
-        "",
-        "| figure | value |",
-        "| --- | --- |",
-        f"| models registered | {r.models} |",
-        f"| active (not retired) | {r.active_models} |",
-        f"| current, passing evaluation and an active owner | {r.current_passing_owned} "
-        f"({r.share_current_passing_owned:.0%}) |",
-        f"| orphaned | {r.orphaned} |",
-        f"| median days from first manifest to first passing report | "
-        f"{'—' if r.median_days_to_first_pass is None else f'{r.median_days_to_first_pass:g}'} |",
-        f"| open triggers | {', '.join(f'{md_escape(k)}: {v}' for k, v in sorted(r.open_triggers.items())) or 'none'} |",
-        "",
-        "## Models",
-        "",
-        "| model | owner | status | evaluation current | verdict | triggers fired | orphaned | report age |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for m in fleet.models:
-        name = md_escape(m.name)
-        if m.name in site.reports:
-            name = f"[{name}](reports/{model_slug(m.name)}.html)"
-        owner = md_escape(m.owner) if m.owner else "*none*"
-        if m.team:
-            owner += f" ({md_escape(m.team)})"
-        triggers = ", ".join(t.code.replace("_", " ") for t in m.triggers) or "none"
-        orphaned = f"**yes**: {md_escape(m.orphan_reason)}" if m.orphaned and m.orphan_reason else (
-            "**yes**" if m.orphaned else "no")
-        age = "—" if m.report_age_days is None else f"{m.report_age_days:.0f} d"
-        verdict = {"pass": "pass", "fail": "**fail**", "none": "no report"}[m.verdict]
-        lines.append(f"| {name} | {owner} | {md_escape(m.status)} | {_yes(m.evaluation_current)} | {verdict} | "
-                     f"{triggers} | {orphaned} | {age} |")
-    lines.append("")
-    fired = [(m, t) for m in fleet.models for t in m.triggers]
-    if fired:
-        lines += ["## Triggers fired", "", "Each fired trigger with the reason the fleet report gives.", ""]
-        lines += [f"- **{md_escape(m.name)}** · `{t.code}`: {md_escape(t.reason)}" for m, t in fired]
-        lines.append("")
-    if fleet.problems:
-        lines += ["## Registry problems", "", "Entries that could not be read; they hide nothing else.", ""]
-        lines += [f"- {md_escape(p.entry)}: {md_escape(p.message)}" for p in fleet.problems]
-        lines.append("")
-    lines += ["## Report age", "", "Days since each model's latest evaluation report; orange bars are "
-              "older than the longest cadence declared in the fleet.", ""]
-    cadences = [float(c) for m in fleet.models for t in m.triggers
-                if t.code == "cadence_elapsed" and isinstance(c := t.evidence.get("cadence_days"), (int, float))]
-    limit = max(cadences) if cadences else None
-    lines += ['<div class="sh-charts">' + age_bars("Report age per model (days)",
-                                                   [(m.name, m.report_age_days) for m in fleet.models],
-                                                   limit=limit) + "</div>", ""]
-    lines += ["## Per-slice agreement and accuracy", "",
-              "The student's accuracy against gold labels and its agreement with the teacher, per slice "
-              "(`all` is the whole eval set), from each model's latest report.", ""]
-    figures = []
-    for m in fleet.models:
-        rep = site.reports.get(m.name)
-        if rep is None:
-            continue
-        groups = [s.name for s in rep.slices]
-        acc = [s.student_accuracy.value if s.student_accuracy else None for s in rep.slices]
-        agr = [s.agreement.value if s.agreement else None for s in rep.slices]
-        svg = grouped_bars(f"{m.name}: per-slice accuracy and agreement", groups,
-                           [("accuracy", acc), ("agreement", agr)])
-        figures.append(f'<figure class="sh-model-chart"><figcaption>{html_escape(m.name)}</figcaption>{svg}</figure>')
-    if figures:
-        lines += ['<div class="sh-chart-grid">' + "".join(figures) + "</div>", ""]
-    else:
-        lines += ["No model in the registry has a readable evaluation report yet.", ""]
-    return "\n".join(lines)
+    page = FleetPage(links={name: f"reports/{model_slug(name)}.html" for name in site.reports},
+                     reports=site.reports, notes=site.notes, registry=_display_path(site.fleet.registry))
+    return harness.fleet_markdown(site.fleet, page)
+
+
+#: Where the site publishes the example projects' HTML reports (docs paths).
+EXAMPLE_REPORTS = {"worked_example": "example/reports/worked-example.html",
+                   "failing_sibling": "example/reports/failing-sibling.html"}
+#: Where the site offers the executed worked example notebook for download (docs path).
+NOTEBOOK_DOWNLOAD = "example/downloads/worked_example.ipynb"
+
+
+def _read_report(project_dir: Path) -> EvalReport | None:
+    report_file = Path(project_dir) / standards.REPORT_DIR / "report.json"
+    if not report_file.is_file():
+        return None
+    return EvalReport.model_validate_json(report_file.read_bytes())
+
+
+def example_report_files(worked_example: Path, failing_sibling: Path) -> dict[str, str]:
+    """Docs path -> HTML of the worked example's and its failing sibling's reports, as
+    `stillhouse eval` wrote them (`report/report.json`), with a way back to their pages.
+    A project without a report yet is left out (its page says so)."""
+    out = {}
+    for key, project, back in (("worked_example", worked_example, ("../worked_example/", "The worked example")),
+                               ("failing_sibling", failing_sibling, ("../failing-sibling/", "A failing sibling"))):
+        report = _read_report(project)
+        if report is not None:
+            out[EXAMPLE_REPORTS[key]] = report_html(report, back=back, site_root="../../")
+    return out
+
+
+def notebook_links_cell(has_report: bool) -> str:
+    """The Markdown of the cell the site puts first in the worked example's page: its HTML
+    report and the notebook itself, to download."""
+    links = []
+    if has_report:
+        links.append("[**Open the HTML report**](../reports/worked-example.html) this notebook writes "
+                     "(`report/report.html`)")
+    links.append('<a href="../downloads/worked_example.ipynb" download>Download the executed notebook</a>')
+    links.append("[a failing sibling](../failing-sibling/), for contrast")
+    return "On this site: " + " · ".join(links) + "."
+
+
+def stage_notebook(executed: Path, staging_dir: Path, uri: str, first_cell: str) -> Path:
+    """Stage the executed notebook for its page with ``first_cell`` (Markdown) put first,
+    atomically and only when the bytes differ; the notebook people download stays as run."""
+    import nbformat
+
+    from harness._io import atomic_write_text
+
+    nb = nbformat.read(executed, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(first_cell, id="stillhouse-site-links"))
+    text = nbformat.writes(nb)
+    target = Path(staging_dir) / uri
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        atomic_write_text(target, text)
+    return target
 
 
 def failing_sibling_markdown(project_dir: Path) -> str:
@@ -538,17 +468,20 @@ def failing_sibling_markdown(project_dir: Path) -> str:
              "removed from its transfer set: its student never saw a misspelling. On the `typos` slice it "
              "is right far less often than the teacher, and every other slice loses about what its own "
              "typo'd messages (a fifth of each) cost, so its gate fails.", "",
-             "This is what a failed gate looks like in the standard report: find the bar that failed "
-             "(the **Gate** table), read its one-line reason, then look at that slice's figures and "
-             "the paired difference. The fix is in the data (a transfer set that covers the slice), "
-             "not in the bar.", ""]
-    report_file = Path(project_dir) / standards.REPORT_DIR / "report.json"
-    if not report_file.is_file():
-        lines += [f'!!! note "Not available yet"\n    No report at `{report_file}` yet: the failing sibling '
-                  "report is written when the worked example notebook runs (`make`).", ""]
+             "This is what a failed gate looks like in the standard report. The verdict comes first: how many "
+             "must-level bars failed and how many should-level bars warn, the failing slices, then each "
+             "failed bar with the clause that failed, worst first. The **Gate** table below gives every "
+             "bar with its slice, result and reason first. The fix is in the data (a transfer set that "
+             "covers the slice), not in the bar.", ""]
+    report = _read_report(project_dir)
+    if report is None:
+        report_file = Path(project_dir) / standards.REPORT_DIR / "report.json"
+        lines += [f'!!! note "Not available yet"\n    No report at `{_display_path(str(report_file))}` yet: the '
+                  "failing sibling report is written when the worked example notebook runs (`make`).", ""]
         return "\n".join(lines)
-    report = EvalReport.model_validate_json(report_file.read_bytes())
-    lines.append(report_markdown(report))
+    lines += [f"[Open its HTML report]({Path(EXAMPLE_REPORTS['failing_sibling']).relative_to('example').as_posix()})"
+              " (what `stillhouse eval` writes as `report/report.html`).", ""]
+    lines.append(report_markdown(report, chips=True, heading_level=2))
     return "\n".join(lines)
 
 
@@ -589,11 +522,12 @@ def notebook_inputs(notebook: Path, root: Path) -> list[Path]:
     The notebook itself; its folder's files (or, when the notebook's metadata declares
     `stillhouse.inputs`, the files those globs name, relative to the notebook's folder),
     leaving out what a run writes (`OUTPUT_NAMES`); and the source of `harness` and
-    `standards` (code and catalogue)."""
+    `standards` (code and catalogue). Not this package's: it only renders the executed
+    copy, and a change to how pages look must not re-run the example."""
     notebook = Path(notebook).resolve()
     meta = json.loads(notebook.read_bytes()).get("metadata", {}).get("stillhouse", {})
     files = {notebook, *_files_under(notebook.parent, meta.get("inputs"))}
-    for pkg in ("harness", "standards", "stillhouse_site"):
+    for pkg in ("harness", "standards"):  # not stillhouse_site: it renders the executed copy, computes nothing in it
         files.update(p for p in (root / pkg).rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".json")
                      and "__pycache__" not in p.parts)
     return sorted(files)
@@ -622,8 +556,12 @@ def notebook_cache_key(notebook: Path, root: Path) -> str:
 
 
 def executed_notebook(notebook: Path, *, root: Path, cache_dir: Path, timeout: int = 1800,
-                      kernel_name: str = "python3") -> tuple[Path, bool]:
+                      kernel_name: str = "python3", reuse_any: bool = False) -> tuple[Path, bool]:
     """Return (path of the executed notebook, whether it came from the cache).
+
+    ``reuse_any`` (a development switch, never for a published site) returns the most recent
+    executed copy whatever its key when the current key misses, and executes only when
+    there is none.
 
     On a miss the notebook runs top to bottom with nbclient in its own folder, with
     ``root`` first on the kernel's PYTHONPATH; any cell error raises `NotebookFailed`
@@ -637,6 +575,10 @@ def executed_notebook(notebook: Path, *, root: Path, cache_dir: Path, timeout: i
     target = cache_dir / f"{notebook.stem}-{key[:24]}.ipynb"
     if target.is_file():
         return target, True
+    if reuse_any:
+        older = sorted(cache_dir.glob(f"{notebook.stem}-*.ipynb"), key=lambda p: p.stat().st_mtime)
+        if older:
+            return older[-1], True
 
     import nbformat
     from nbclient import NotebookClient
@@ -661,15 +603,139 @@ def executed_notebook(notebook: Path, *, root: Path, cache_dir: Path, timeout: i
     return target, False
 
 
-def stage_file(source: Path, staging_dir: Path, uri: str) -> Path:
-    """Copy ``source`` to ``staging_dir/uri`` (atomically, only when the bytes differ).
+# ------------------------------------------------------------------ what the snippets print
 
-    MkDocs plugins that read a page's file from disk (mkdocs-jupyter) need it under a
-    real source folder; the site stages the executed notebook there."""
+#: Snippet folders whose output the site shows under each command (`<folder>/<name>.out`).
+OUTPUT_FOLDERS = ("getting-started", "your-own-model", "office-hours")
+#: Where those outputs are staged for pymdownx.snippets (its second `base_path` in mkdocs.yml).
+OUTPUT_STAGING = Path(".cache") / "stillhouse-site" / "snippet-output"
+
+
+class SnippetFailed(RuntimeError):
+    """A snippet the site shows did not exit as its page says: the build must stop."""
+
+
+def _snippet_headers(path: Path) -> dict[str, str]:
+    """Leading `# key: value` comment lines of a snippet (what the tests read too)."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"#\s*([a-z ]+):\s*(.*)$", line)
+        if not m:
+            break
+        out[m.group(1).strip()] = m.group(2).strip()
+    return out
+
+
+def snippet_output_key(root: Path) -> str:
+    """Content key of the snippets' outputs: every snippet, the minimal example they copy,
+    the `harness` and `standards` source, and the Python version."""
+    root = Path(root).resolve()
+    files = [p for folder in OUTPUT_FOLDERS for p in sorted((root / "docs" / "snippets" / folder).glob("*"))
+             if p.is_file()]
+    files += _files_under(root / "examples" / "minimal", None)
+    for pkg in ("harness", "standards"):
+        files += sorted(p for p in (root / pkg).rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".json",
+                                                                                              ".j2")
+                        and "__pycache__" not in p.parts)
+    h = hashlib.sha256(b"stillhouse-site-snippet-output-v1\0" + sys.version.encode() + b"\0")
+    for p in files:
+        h.update(p.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _run_snippet(path: Path, ws: Path, env: Mapping[str, str]) -> str:
+    import subprocess
+
+    head = _snippet_headers(path)
+    cmd = ["bash", "-e", str(path)] if path.suffix == ".sh" else [sys.executable, str(path)]
+    proc = subprocess.run(cmd, cwd=ws, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=600)
+    expected = int(head.get("exit status", "0").split()[0])
+    if proc.returncode != expected:
+        raise SnippetFailed(f"docs/snippets/{path.parent.name}/{path.name} exited {proc.returncode}; its page says "
+                            f"{expected}:\n{proc.stdout}")
+    # What a reader would see in their own folder: no scratch paths.
+    return proc.stdout.replace(str(ws) + os.sep, "").replace(str(ws), ".")
+
+
+def _production_sample(ws: Path) -> None:
+    """The office-hours scenario: a production sample of examples/minimal that is mostly
+    short messages (every short eval message three times, then the first 40 rows)."""
+    project = ws / "examples" / "minimal"
+    rows = [json.loads(line) for line in (project / "data" / "eval.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    short = [r for r in rows if len(str(r["text"]).split()) <= 4]
+    (project / "monitoring").mkdir(exist_ok=True)
+    (project / "monitoring" / "production.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in short * 3 + rows[:40]), encoding="utf-8")
+
+
+def snippet_outputs(root: Path, cache_dir: Path) -> tuple[Path, bool]:
+    """Run the snippets of `OUTPUT_FOLDERS` the way their pages say (in a scratch folder
+    holding a copy of examples/minimal, `stillhouse` on PATH, in name order; YAML samples
+    are copied to the file their header names) and return (folder of `<folder>/<name>.out`
+    files, whether it came from the cache). The office-hours scripts run after the
+    minimal example is evaluated, with a production sample that is mostly short messages.
+
+    A snippet that exits other than its `# exit status:` header raises `SnippetFailed`."""
+    import shutil
+    import tempfile
+
+    from harness._io import atomic_write_text
+
+    root = Path(root).resolve()
+    cache_dir = Path(cache_dir)
+    key = snippet_output_key(root)
+    target = cache_dir / f"snippet-output-{key[:24]}"
+    if target.is_dir():
+        return target, True
+    with tempfile.TemporaryDirectory(prefix="stillhouse-snippets-") as tmp:
+        ws = Path(tmp) / "work"
+        shutil.copytree(root / "examples" / "minimal", ws / "examples" / "minimal",
+                        ignore=shutil.ignore_patterns(*OUTPUT_NAMES))
+        bindir = Path(tmp) / "bin"
+        bindir.mkdir()
+        wrapper = bindir / "stillhouse"
+        wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m harness "$@"\n', encoding="utf-8")
+        wrapper.chmod(0o755)
+        env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+               "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]), "NO_COLOR": "1"}
+        env.pop("FORCE_COLOR", None)
+        outputs: dict[str, str] = {}
+        for folder in OUTPUT_FOLDERS:
+            if folder == "office-hours":
+                import subprocess
+
+                subprocess.run([sys.executable, "-m", "harness", "eval", "examples/minimal", "--quiet"], cwd=ws,
+                               env=env, check=True, capture_output=True, timeout=600)
+                _production_sample(ws)
+            for path in sorted((root / "docs" / "snippets" / folder).iterdir()):
+                head = _snippet_headers(path)
+                if path.suffix in (".yaml", ".yml"):
+                    if "file" in head:
+                        (ws / head["file"]).parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(path, ws / head["file"])
+                    continue
+                if path.suffix not in (".sh", ".py"):
+                    continue
+                outputs[f"{folder}/{path.name}.out"] = _run_snippet(path, ws, env)
+        staging = cache_dir / f".snippet-output-{key[:24]}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        for rel, text in outputs.items():
+            atomic_write_text(staging / rel, text)
+        staging.replace(target)
+    for old in cache_dir.glob("snippet-output-*"):
+        if old != target:
+            shutil.rmtree(old, ignore_errors=True)
+    return target, False
+
+
+def stage_snippet_outputs(outputs: Path, staging: Path) -> None:
+    """Copy the outputs to the fixed folder pymdownx.snippets reads (only changed files)."""
     from harness._io import atomic_write_bytes
 
-    target = Path(staging_dir) / uri
-    data = Path(source).read_bytes()
-    if not target.is_file() or target.read_bytes() != data:
-        atomic_write_bytes(target, data)
-    return target
+    for src in sorted(outputs.rglob("*.out")):
+        dst = Path(staging) / src.relative_to(outputs)
+        data = src.read_bytes()
+        if not dst.is_file() or dst.read_bytes() != data:
+            atomic_write_bytes(dst, data)

@@ -72,3 +72,14 @@ def test_distill_batching_benchmark_runs_on_the_worked_example(tmp_path):
     pad = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(grouped by length|random batches)\s+[\d.]+\s+(\d+)%",
                                                              out, re.M)}
     assert set(pad) == {"grouped by length", "random batches"} and pad["grouped by length"] < pad["random batches"], out
+
+
+def test_distill_generative_benchmark_runs_and_reports_the_ratio():
+    """The same student on the same tokens both ways: `stillhouse distill` (shuffled, and
+    grouped by length) and the bare Hugging Face loop."""
+    out = _run("benchmarks/distill_generative.py", "--rows", "60", "--epochs", "1", "--repeats", "1", "--threads", "1")
+    assert "60 training rows" in out and "ratio stillhouse/bare (training time per token)" in out, out
+    ways = {m.group(1).strip(): int(m.group(2)) for m in re.finditer(
+        r"^(stillhouse distill|bare HF loop|  group_by_length)\s+[\d.]+\s+[\d.]+\s+(\d+)\s+\d+\s+[\d.]+$", out, re.M)}
+    assert set(ways) == {"stillhouse distill", "bare HF loop", "group_by_length"}, out
+    assert len(set(ways.values())) == 1, out        # every way trains on exactly the same tokens

@@ -1,4 +1,14 @@
-"""Escaping for text that comes from manifests and lands in Markdown or HTML."""
+"""Escaping for text that comes from manifests and lands in Markdown or HTML.
+
+Two Markdown escapers, both safe when the Markdown is rendered to HTML (no tag, link,
+image, attribute list or table cell can be formed from the text):
+
+- `md_escape` backslash-escapes every Markdown punctuation character: for pages only ever
+  read rendered (the fleet page, the docs site);
+- `md_text` escapes only what could change the rendering here, so that Markdown that is
+  also read as plain text (`report.md`, in a terminal or a review) keeps `latency_p95_ms`
+  and `(1.1)` as they were typed.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +17,17 @@ import re
 
 _MD_SPECIAL = "\\`*_{}[]<>()#+!|"
 # Most strings (names, handles, statuses) hold none of these, so search first and
-# substitute only when needed: 2.4x faster than str.translate (the fleet escapes 100k strings).
+# substitute only when needed: the fleet page escapes every string of every model.
 _MD_SPECIAL_RE = re.compile("[" + re.escape(_MD_SPECIAL) + "]")
+
+# What md_text escapes, and why each one:
+#   \ ` *      escapes, code spans, emphasis
+#   [ ] ](     links and images (`![x](y)` needs the brackets; a `(` right after `]` too)
+#   { }        attribute lists (`{: onclick=...}`) on the docs site
+#   |          table cells
+#   _          emphasis, but only at a word's edge (`latency_p95_ms` cannot emphasise)
+#   < &        HTML, as character references (a lone `>` starts nothing mid-line)
+_MD_TEXT_RE = re.compile(r"[\\`*\[\]{}|]|(?<=\])\(|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 
 
 def _backslash(m: re.Match[str]) -> str:
@@ -27,3 +46,11 @@ def md_escape(text: object) -> str:
     if _MD_SPECIAL_RE.search(out):
         out = _MD_SPECIAL_RE.sub(_backslash, out)
     return out.replace("\n", " ")
+
+
+def md_text(text: object) -> str:
+    """Escape for Markdown that people also read as plain text: as safe as `md_escape`
+    once rendered, with far fewer backslashes (only the characters listed above; line
+    breaks fold into spaces, so a value can never start a heading or a list)."""
+    out = " ".join(str(text).splitlines()).replace("&", "&amp;").replace("<", "&lt;")
+    return _MD_TEXT_RE.sub(_backslash, out)

@@ -1,21 +1,34 @@
-"""Rendering the standard report: JSON (the record), Markdown (for reviews and the docs
-site) and a self-contained HTML page (inline CSS and SVG, no external assets).
+"""Rendering the standard report: JSON (the record), Markdown (for reviews, terminals and
+the docs site) and a self-contained HTML page (inline CSS and SVG, no external assets).
 
-Every string that came from a manifest (names, slice names, pins, the command line) is
-escaped where it is rendered: `md_escape` in Markdown, `html_escape` in HTML.
+Both readings open with the verdict and why: the counts of failed `must` bars and of
+`should` warnings, the failing slices, then each failed bar with the clause that failed
+first (`_verdict.py`). HTML comes from the Jinja2 templates in `templates/` (autoescaped);
+the Markdown escapes every string from a manifest or report with `md_text`, which keeps it
+readable as plain text.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from standards import BarResult, Estimate, EvalReport, ModelSummary, SliceResult
+from standards import Estimate, EvalReport, ModelSummary, SliceResult
 
 from .._io import atomic_write_text
-from ._escape import html_escape as h, md_escape as md
+from ._escape import md_text as md
+from ._verdict import LABEL, BarView, Verdict, verdict_of
 
 REPORT_FILES = ("report.md", "report.html", "report.json")
+
+#: A notice shown above the verdict: (level, text) with level `info`, `warn` or `fail`.
+Notice = tuple[str, str]
+
+#: Failed bars listed in the verdict block before "and N more".
+MAX_LISTED = 12
 
 
 def write_report(report: EvalReport, out_dir: Path) -> list[Path]:
@@ -73,21 +86,44 @@ def _paired(s: SliceResult) -> str:
     return f"{100 * p.delta:+.1f} pts [{100 * p.low:+.1f}, {100 * p.high:+.1f}]{pv}"
 
 
-def _threshold(b: BarResult) -> str:
-    parts = []
-    if b.minimum is not None:
-        parts.append(f"≥ {b.minimum:g}")
-    if b.maximum is not None:
-        parts.append(f"≤ {b.maximum:g}")
-    if b.max_drop_vs_teacher is not None:
-        parts.append(f"drop ≤ {b.max_drop_vs_teacher:g}")
-    return ", ".join(parts)
+def _examples(r: EvalReport) -> int:
+    return r.slices[0].n if r.slices else 0
+
+
+def _meta(r: EvalReport) -> str:
+    p = r.provenance
+    return (f"task {r.task} · {_examples(r):,} examples · finished {p.finished_at:%Y-%m-%d %H:%M:%S} UTC · "
+            f"standards {p.standards_version} · harness {p.harness_version}")
+
+
+def _verdict_sentence(v: Verdict) -> str:
+    """What the gate says, in words a reader acts on."""
+    if v.verdict == "none":
+        return "No verdict: a teacher-only report judges no student."
+    if v.verdict == "fail":
+        return "The gate fails."
+    return "The gate passes, with warnings." if v.should_warned else "The gate passes."
+
+
+def _verdict_css(v: Verdict) -> str:
+    if v.verdict in ("fail", "none"):
+        return v.verdict
+    return "warn" if v.should_warned else "pass"
+
+
+def _own_notices(r: EvalReport) -> list[Notice]:
+    out: list[Notice] = []
+    if getattr(r, "teacher_only", False):
+        out.append(("info", "Teacher-only report: the teacher's quality per slice before any student exists. "
+                            "It never satisfies EVAL-005."))
+    return out
 
 
 def _provenance_rows(r: EvalReport) -> list[tuple[str, str]]:
-    """Where the figures came from, one (label, value) row each; both renderings use it."""
+    """Where the figures came from, one (label, value) row each; both renderings use it.
+    Fields a newer report carries are shown when present."""
     p = r.provenance
-    return [
+    rows = [
         ("harness", p.harness_version), ("standards", p.standards_version), ("manifest sha256", p.manifest_sha256),
         ("teacher pin", p.teacher_pin), ("student sha256", p.student_sha256 or "–"),
         ("student pin", p.student_pin or "–"), ("eval set sha256", p.eval_set_sha256), ("device", p.device),
@@ -95,197 +131,277 @@ def _provenance_rows(r: EvalReport) -> list[tuple[str, str]]:
         ("libraries", ", ".join(f"{k} {v}" for k, v in sorted(p.libraries.items()))),
         ("training record", r.training_record or "–"),
     ]
+    for label, name in (("teacher sha256", "teacher_sha256"), ("verdict inputs sha256", "verdict_inputs_sha256"),
+                        ("predictions sha256", "predictions_sha256")):
+        value = getattr(p, name, None)
+        if value:
+            rows.append((label, str(value)))
+    caches = getattr(p, "caches_used", None)
+    if caches is not None:
+        rows.append(("caches used", "yes" if caches else "no"))
+    sig = getattr(r, "signature", None)
+    rows.append(("signature", f"{sig.algorithm}, key {sig.key_id}" if sig is not None else "not signed"))
+    return rows
 
 
 def _model_rows(r: EvalReport) -> list[tuple[str, str, str]]:
-    def lat(m: ModelSummary, f: str) -> str:
-        return _ms(getattr(m.latency, f)) if m.latency else "–"
+    def lat(m: ModelSummary | None, f: str) -> str:
+        return _ms(getattr(m.latency, f)) if m is not None and m.latency else "–"
+
+    def thr(m: ModelSummary | None) -> str:
+        if m is None or m.latency is None or not m.latency.throughput_per_s:
+            return "–"
+        return f"{m.latency.throughput_per_s:,.1f}/s (batch {m.latency.batch_size})"
+
+    def get(m: ModelSummary | None, fn: Any) -> str:
+        return "–" if m is None else fn(m)
 
     t, s = r.teacher, r.student
-    thr = [f"{m.latency.throughput_per_s:,.1f}/s (batch {m.latency.batch_size})"
-           if m.latency and m.latency.throughput_per_s else "–" for m in (t, s)]
     return [
-        ("kind", t.kind + (" (cached)" if t.from_cache else ""), s.kind),
-        ("pin", t.pin, s.pin),
-        ("parameters", _int(t.parameters), _int(s.parameters)),
-        ("size on disk (bytes)", _int(t.size_bytes), _int(s.size_bytes)),
+        ("kind", t.kind + (" (cached)" if t.from_cache else ""), get(s, lambda m: m.kind)),
+        ("pin", t.pin, get(s, lambda m: m.pin)),
+        ("parameters", _int(t.parameters), get(s, lambda m: _int(m.parameters))),
+        ("size on disk (bytes)", _int(t.size_bytes), get(s, lambda m: _int(m.size_bytes))),
         ("latency p50 (batch 1)", lat(t, "p50_ms"), lat(s, "p50_ms")),
         ("latency p95", lat(t, "p95_ms"), lat(s, "p95_ms")),
         ("latency p99", lat(t, "p99_ms"), lat(s, "p99_ms")),
-        ("timed calls", _int(t.latency.calls) if t.latency else "–", _int(s.latency.calls) if s.latency else "–"),
-        ("batched throughput", thr[0], thr[1]),
+        ("timed calls", _int(t.latency.calls) if t.latency else "–",
+         get(s, lambda m: _int(m.latency.calls) if m.latency else "–")),
+        ("batched throughput", thr(t), thr(s)),
         ("USD per 1k calls", _usd(t.cost.usd_per_1k_calls) if t.cost else "–",
-         _usd(s.cost.usd_per_1k_calls) if s.cost else "–"),
-        ("cost basis", t.cost.basis if t.cost else "–", s.cost.basis if s.cost else "–"),
+         get(s, lambda m: _usd(m.cost.usd_per_1k_calls) if m.cost else "–")),
+        ("cost basis", t.cost.basis if t.cost else "–", get(s, lambda m: m.cost.basis if m.cost else "–")),
     ]
 
 
-def _methods(r: EvalReport) -> list[str]:
+def _slice_table(r: EvalReport) -> tuple[list[str], list[list[str]]]:
+    gen = r.task == "generation"
+    head = ["slice", "n", "teacher accuracy", "student accuracy", "agreement",
+            "token F1 vs teacher" if gen else "JS (bits)", "token F1 vs reference" if gen else "KL (nats)",
+            "student − teacher"]
+    rows = [[s.name, f"{s.n:,}", _est(s.teacher_accuracy), _est(s.student_accuracy), _est(s.agreement),
+             _est(s.token_f1) if gen else _num(s.js_divergence, ".4f"),
+             _est(s.reference_token_f1) if gen else _num(s.kl_divergence, ".4f"), _paired(s)] for s in r.slices]
+    return head, rows
+
+
+# A methods line is a list of segments: ("text", ours), ("code", ours), ("data", from the report).
+Segment = tuple[str, str]
+
+
+def _ours(text: str) -> list[Segment]:
+    """Our own sentence with `code` spans marked."""
+    parts = re.split(r"`([^`]+)`", text)
+    return [("code" if i % 2 else "text", part) for i, part in enumerate(parts) if part]
+
+
+def _methods(r: EvalReport) -> list[list[Segment]]:
     paired = next((s.paired.method for s in r.slices if s.paired), None)
-    out = ["Accuracy and agreement: 95% Wilson score intervals."]
+    out = [_ours("Accuracy and agreement: 95% Wilson score intervals.")]
     if r.task == "generation":
-        out.append("Generation: accuracy is exact match with the reference and agreement exact match with the "
-                   "teacher, after SQuAD normalisation (lower case, no punctuation or articles); token F1 has a "
-                   "normal 95% interval.")
+        out.append(_ours("Generation: accuracy is exact match with the reference and agreement exact match with "
+                         "the teacher, after SQuAD normalisation (lower case, no punctuation or articles); token F1 "
+                         "has a normal 95% interval."))
     else:
-        out.append("JS divergence in bits (0 to 1); KL(teacher ‖ student) in nats; both averaged over items.")
+        out.append(_ours("JS divergence in bits (0 to 1); KL(teacher ‖ student) in nats; both averaged over items."))
     if paired:
-        out.append(f"Student − teacher accuracy: {paired}; bars with `max_drop_vs_teacher` use the one-sided "
-                   "lower bound at the bar's confidence.")
-    threads = {m.latency.threads for m in (r.teacher, r.student) if m.latency and m.latency.threads}
+        out.append([("text", "Student − teacher accuracy: "), ("data", paired),
+                    *_ours("; bars with `max_drop_vs_teacher` use the one-sided lower bound at the bar's "
+                           "confidence.")])
+    threads = {m.latency.threads for m in (r.teacher, r.student) if m is not None and m.latency and m.latency.threads}
     on = f" on {', '.join(map(str, sorted(threads)))} CPU thread(s)" if threads else ""
-    out.append(f"Latency: wall time per call at batch size 1 after 3 warm-up calls{on}; cost per call from the "
-               "manifest's cost model and the mean latency (local) or tokens (endpoint).")
+    out.append(_ours(f"Latency: wall time per call at batch size 1 after 3 warm-up calls{on}; cost per call from "
+                     "the manifest's cost model and the mean latency (local) or tokens (endpoint)."))
+    return out
+
+
+def _cost_sentence(r: EvalReport) -> str:
+    return "" if r.cost_ratio is None else f"Student cost per call is {r.cost_ratio:.3g}× the teacher's."
+
+
+# --- charts -------------------------------------------------------------------------------------
+
+_WORST = {"fail": 3, "warn": 2, "pass": 1}
+
+
+def _slice_status(v: Verdict, slice_name: str, metric: str) -> str:
+    """The worst verdict among the bars on this slice and metric; `measure` when none."""
+    found = [b.status for b in v.bars if b.slice == slice_name and b.metric == metric]
+    return max(found, key=lambda s: _WORST[s]) if found else "measure"
+
+
+def _threshold(v: Verdict, s: SliceResult, metric: str) -> tuple[float | None, str]:
+    """The strictest threshold on the student's point value for this slice and metric: a
+    bar's minimum, or the teacher's value less the allowed drop."""
+    found: list[tuple[float, str]] = []
+    for b in v.bars:
+        bar = b.bar
+        if b.slice != s.name or b.metric != metric:
+            continue
+        if bar.minimum is not None:
+            found.append((bar.minimum, f"minimum {_pct(bar.minimum)}"))
+        if bar.max_drop_vs_teacher is not None and s.teacher_accuracy is not None and metric == "accuracy":
+            found.append((s.teacher_accuracy.value - bar.max_drop_vs_teacher,
+                          f"teacher less the allowed drop of {100 * bar.max_drop_vs_teacher:g} pts "
+                          "(judged on the paired lower bound)"))
+    if not found:
+        return None, ""
+    return max(found)
+
+
+def _legend(statuses: Sequence[str], *, teacher: bool) -> list[tuple[str, str]]:
+    words = {"pass": "passes", "warn": "warns (should)", "fail": "fails (must)", "measure": "no bar"}
+    items = [("ref", "teacher")] if teacher else []
+    items += [(s, ("student " if teacher else "") + words[s]) for s in ("pass", "warn", "fail", "measure")
+              if s in statuses]
+    return items + [("thr", "threshold"), ("whisker", "95% interval")]
+
+
+def _charts(r: EvalReport, v: Verdict) -> list[dict[str, Any]]:
+    from markupsafe import Markup
+
+    from ._charts import Bar, Row, bar_chart
+
+    gen = r.task == "generation"
+    out = []
+    if any(s.teacher_accuracy or s.student_accuracy for s in r.slices):
+        rows, used = [], set()
+        for s in r.slices:
+            css = _slice_status(v, s.name, "accuracy")
+            used.add(css)
+            thr, thr_text = _threshold(v, s, "accuracy")
+            bars = []
+            if s.teacher_accuracy is not None:
+                t = s.teacher_accuracy
+                bars.append(Bar("teacher", t.value, "ref", _pct(t.value), t.low, t.high))
+            e = s.student_accuracy
+            bars.append(Bar("student", None if e is None else e.value, css, _pct(e.value) if e else "n/a",
+                            e.low if e else None, e.high if e else None, thr, thr_text))
+            rows.append(Row(s.name, bars))
+        title = "Task accuracy by slice" + (" (exact match with the reference)" if gen else "")
+        out.append({"title": title, "svg": Markup(bar_chart(title, rows, tag_width=58)),
+                    "legend": _legend(sorted(used), teacher=True)})
+    rows, used = [], set()
+    for s in r.slices:
+        css = _slice_status(v, s.name, "agreement")
+        used.add(css)
+        thr, thr_text = _threshold(v, s, "agreement")
+        e = s.agreement
+        rows.append(Row(s.name, [Bar("agreement", None if e is None else e.value, css, _pct(e.value) if e else "n/a",
+                                     e.low if e else None, e.high if e else None, thr, thr_text)]))
+    title = "Agreement with the teacher by slice" + (" (exact match)" if gen else " (top-1)")
+    out.append({"title": title, "svg": Markup(bar_chart(title, rows)), "legend": _legend(sorted(used), teacher=False)})
     return out
 
 
 # --- Markdown ---------------------------------------------------------------------------------
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A Markdown table; cells are already escaped (or are ours)."""
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
     return out
 
 
-def report_markdown(report: EvalReport) -> str:
-    """The report as Markdown (every manifest string escaped)."""
-    r, p = report, report.provenance
-    verdict = "PASS" if r.gate.verdict == "pass" else "FAIL"
-    lines = [f"# Evaluation report: {md(r.project)}", "",
-             f"**Gate: {verdict}** · task {md(r.task)} · {r.slices[0].n if r.slices else 0} examples · "
-             f"finished {p.finished_at:%Y-%m-%d %H:%M:%S} UTC", ""]
-    lines += ["## Slices", ""]
-    gen = r.task == "generation"
-    head = ["slice", "n", "teacher accuracy", "student accuracy", "agreement",
-            "token F1 vs teacher" if gen else "JS (bits)", "token F1 vs reference" if gen else "KL (nats)",
-            "student − teacher"]
-    rows = []
-    for s in r.slices:
-        rows.append([md(s.name), str(s.n), _est(s.teacher_accuracy), _est(s.student_accuracy), _est(s.agreement),
-                     _est(s.token_f1) if gen else _num(s.js_divergence, ".4f"),
-                     _est(s.reference_token_f1) if gen else _num(s.kl_divergence, ".4f"), _paired(s)])
-    lines += _table(head, rows) + [""]
-    lines += ["## Gate", ""]
-    rows = [[md(b.slice), md(b.metric), b.level, _threshold(b), str(b.n),
-             "–" if b.value is None else f"{b.value:.4g}", "pass" if b.passed else "**FAIL**", md(b.reason)]
-            for b in [*r.gate.bars, *r.gate.budgets]]
-    lines += _table(["slice", "metric", "level", "threshold", "n", "value", "result", "reason"], rows) + [""]
-    lines += ["## Teacher and student", ""]
+def _md_segments(segments: Sequence[Segment]) -> str:
+    return "".join(f"`{t}`" if kind == "code" else md(t) if kind == "data" else t for kind, t in segments)
+
+
+def _md_chip(status: str, chips: bool, *, loud: bool = False) -> str:
+    """A verdict word: a coloured chip on the site; in plain Markdown FAIL and WARN in bold
+    and a passing bar's "pass" quiet (``loud`` for the report's own verdict)."""
+    if chips:
+        from ._html import macro
+
+        return str(macro("chip")(status))
+    return f"**{LABEL[status]}**" if status != "pass" or loud else "pass"
+
+
+def _md_reason(b: BarView) -> str:
+    failed = [md(c.text) for c in b.clauses if c.failed]
+    held = [md(c.text) for c in b.clauses if not c.failed]
+    return "; ".join([*(f"**{t}**" for t in failed), *held])
+
+
+def verdict_markdown(report: EvalReport, *, chips: bool = False, notices: Sequence[Notice] = ()) -> str:
+    """The report's opening: the verdict, its counts, the failing slices and each failed bar
+    with what failed first. `report_markdown` starts with it; a notebook can show it alone."""
+    v = verdict_of(report)
+    lines = [f"{_md_chip(v.verdict, chips, loud=True)} **{_verdict_sentence(v)}** {v.summary.capitalize()} "
+             f"({v.checked}).", ""]
+    for level, text in [*_own_notices(report), *notices]:
+        word = {"fail": "Needs action", "warn": "Warning"}.get(level, "Note")
+        lines += [f"> **{word}:** {md(text)}", ""]
+    if v.failing_slices:
+        lines += [f"**Failing slices:** {', '.join(md(s) for s in v.failing_slices)}.", ""]
+    if v.warning_slices:
+        lines += [f"**Warnings on:** {', '.join(md(s) for s in v.warning_slices)}.", ""]
+    problems = v.problems
+    for i, b in enumerate(problems[:MAX_LISTED], 1):
+        lines.append(f"{i}. {_md_chip(b.status, chips)} **{md(b.slice)} · {md(b.what)}**: {md(b.headline)}")
+    if len(problems) > MAX_LISTED:
+        lines.append(f"{MAX_LISTED + 1}. … and {len(problems) - MAX_LISTED} more in the Gate table.")
+    if problems:
+        lines.append("")
+    return "\n".join(lines)
+
+
+def report_markdown(report: EvalReport, *, chips: bool = False, notices: Sequence[Notice] = (),
+                    heading_level: int = 1) -> str:
+    """The report as Markdown, verdict first; every string from the manifest or report
+    escaped (`md_text`), so it reads cleanly as plain text too.
+
+    ``chips`` renders verdicts as coloured HTML chips (for the docs site, whose CSS styles
+    them); ``notices`` are warnings shown under the verdict (retired, stale);
+    ``heading_level`` is the level of the title (2 when the report sits inside a page)."""
+    r = report
+    v = verdict_of(r)
+    h1, h2 = "#" * heading_level, "#" * (heading_level + 1)
+    lines = [f"{h1} Evaluation report: {md(r.project)}", "", md(_meta(r)), "",
+             verdict_markdown(r, chips=chips, notices=notices)]
+    lines += [f"{h2} Gate", ""]
+    rows = [[md(b.slice), _md_chip(b.status, chips), _md_reason(b), md(b.metric), b.level, b.threshold, str(b.n),
+             b.value] for b in v.bars]
+    table = _table(["slice", "result", "reason", "metric", "level", "threshold", "n", "value"], rows)
+    if chips:  # on the site: give the reason column room (docs/assets/stillhouse.css)
+        table = ['<div class="sh-gate" markdown="1">', "", *table, "", "</div>"]
+    lines += table + [""]
+    lines += [f"{h2} Slices", ""]
+    head, srows = _slice_table(r)
+    lines += _table(head, [[md(c) for c in row] for row in srows]) + [""]
+    lines += [f"{h2} Teacher and student", ""]
     lines += _table(["", "teacher", "student"], [[a, md(b), md(c)] for a, b, c in _model_rows(r)])
     if r.cost_ratio is not None:
-        lines += ["", f"Student cost per call is {r.cost_ratio:.3g}× the teacher's."]
-    lines += ["", "## Methods", ""] + [f"- {md(x)}" for x in _methods(r)]
-    lines += ["", "## Provenance", ""]
+        lines += ["", _cost_sentence(r)]
+    lines += ["", f"{h2} Methods", ""] + [f"- {_md_segments(x)}" for x in _methods(r)]
+    lines += ["", f"{h2} Provenance", ""]
     lines += _table(["", ""], [[a, md(b)] for a, b in _provenance_rows(r)]) + [""]
     return "\n".join(lines)
 
 
 # --- HTML ---------------------------------------------------------------------------------------
 
-_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;
-color:#1b1f24;padding:0 1rem}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d0d7de}
-table{border-collapse:collapse;margin:.5rem 0;font-size:13px}th,td{border:1px solid #d0d7de;padding:4px 8px;
-text-align:left;vertical-align:top}th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:700}
-.verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff}
-.verdict.pass{background:#1a7f37;color:#fff}.verdict.fail{background:#cf222e;color:#fff}
-.muted{color:#57606a}code{font-size:12px;word-break:break-all}figure{margin:1rem 0}
-figcaption{font-weight:600;margin-bottom:.3rem}svg text{font:12px system-ui,sans-serif;fill:#1b1f24}
-"""
 
-_TEACHER, _STUDENT, _AGREE = "#8250df", "#0969da", "#1a7f37"
+def report_html(report: EvalReport, *, notices: Sequence[Notice] = (), back: tuple[str, str] | None = None,
+                site_root: str | None = None) -> str:
+    """The report as one self-contained HTML page: inline CSS, inline SVG charts, no external
+    assets; every string from the manifest or report escaped (Jinja2 autoescape).
 
+    ``notices`` are shown above the verdict (a retired or stale model). A copy published on
+    the docs site passes ``back`` (href, text) for a way back, and ``site_root`` (the
+    relative URL of the site's root), which adds a small inline script so the page follows
+    the site's light/dark toggle; a report written by `stillhouse eval` has no script."""
+    from ._html import render
 
-def _bar_chart(title: str, groups: list[tuple[str, list[tuple[str, Estimate | None, str]]]]) -> str:
-    """Horizontal grouped bars, 0-100%, with confidence whiskers: pure inline SVG."""
-    label_w, plot_w, bar_h, gap = 150, 520, 14, 10
-    series = len(groups[0][1]) if groups else 0
-    group_h = series * bar_h + gap
-    height = 30 + group_h * len(groups) + 30
-    width = label_w + plot_w + 80
-    out = [f'<figure><figcaption>{h(title)}</figcaption>'
-           f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" aria-label="{h(title)}">']
-    for tick in range(0, 101, 20):
-        x = label_w + plot_w * tick / 100
-        out.append(f'<line x1="{x:.1f}" y1="20" x2="{x:.1f}" y2="{height - 25}" stroke="#d0d7de"/>'
-                   f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">{tick}%</text>')
-    y = 25
-    for name, bars in groups:
-        out.append(f'<text x="{label_w - 8}" y="{y + series * bar_h / 2 + 4:.1f}" text-anchor="end">{h(name)}</text>')
-        for label, est, colour in bars:
-            if est is not None:
-                w = plot_w * est.value
-                out.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{colour}">'
-                           f'<title>{h(name)} · {h(label)}: {h(_est(est))}</title></rect>')
-                if est.low is not None and est.high is not None:
-                    x1, x2 = label_w + plot_w * est.low, label_w + plot_w * est.high
-                    cy = y + (bar_h - 2) / 2
-                    out.append(f'<line x1="{x1:.1f}" y1="{cy:.1f}" x2="{x2:.1f}" y2="{cy:.1f}" stroke="#1b1f24"/>')
-                out.append(f'<text x="{label_w + w + 4 + (plot_w * ((est.high or est.value) - est.value)):.1f}" '
-                           f'y="{y + bar_h - 4}">{_pct(est.value)}</text>')
-            y += bar_h
-        y += gap
-    out.append("</svg>")
-    legend = " ".join(f'<span style="color:{c}">■</span> {h(lab)}' for lab, _, c in (groups[0][1] if groups else []))
-    out.append(f'<div class="muted">{legend}; whiskers: 95% Wilson intervals</div></figure>')
-    return "".join(out)
-
-
-def _html_table(header: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
-    numeric = numeric or set()
-    head = "".join(f"<th>{h(x)}</th>" for x in header)
-    body = "".join("<tr>" + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
-                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def report_html(report: EvalReport) -> str:
-    """The report as one self-contained HTML page: inline CSS, inline SVG charts, no scripts,
-    no external assets; every manifest string escaped."""
-    r, p = report, report.provenance
-    gen = r.task == "generation"
-    verdict = r.gate.verdict
-    acc_groups = [(s.name, [("teacher accuracy", s.teacher_accuracy, _TEACHER),
-                            ("student accuracy", s.student_accuracy, _STUDENT)]) for s in r.slices]
-    agree_groups = [(s.name, [("agreement with the teacher", s.agreement, _AGREE)]) for s in r.slices]
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Evaluation report: {h(r.project)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>Evaluation report: {h(r.project)}</h1>",
-        f'<p><span class="verdict {verdict}">gate: {verdict.upper()}</span> '
-        f'<span class="muted">task {h(r.task)} · {r.slices[0].n if r.slices else 0} examples · finished '
-        f"{h(p.finished_at.strftime('%Y-%m-%d %H:%M:%S'))} UTC</span></p>",
-    ]
-    if any(s.teacher_accuracy or s.student_accuracy for s in r.slices):
-        parts.append(_bar_chart("Task accuracy by slice" + (" (exact match with the reference)" if gen else ""),
-                                acc_groups))
-    parts.append(_bar_chart("Agreement with the teacher by slice" + (" (exact match)" if gen else " (top-1)"),
-                            agree_groups))
-    parts.append("<h2>Slices</h2>")
-    head = ["slice", "n", "teacher accuracy", "student accuracy", "agreement",
-            "token F1 vs teacher" if gen else "JS (bits)", "token F1 vs reference" if gen else "KL (nats)",
-            "student − teacher"]
-    rows = [[h(s.name), str(s.n), h(_est(s.teacher_accuracy)), h(_est(s.student_accuracy)), h(_est(s.agreement)),
-             h(_est(s.token_f1) if gen else _num(s.js_divergence, ".4f")),
-             h(_est(s.reference_token_f1) if gen else _num(s.kl_divergence, ".4f")), h(_paired(s))] for s in r.slices]
-    parts.append(_html_table(head, rows, {1}))
-    parts.append("<h2>Gate</h2>")
-    rows = [[h(b.slice), h(b.metric), h(b.level), h(_threshold(b)), str(b.n),
-             "–" if b.value is None else f"{b.value:.4g}",
-             '<span class="pass">pass</span>' if b.passed else '<span class="fail">FAIL</span>', h(b.reason)]
-            for b in [*r.gate.bars, *r.gate.budgets]]
-    parts.append(_html_table(["slice", "metric", "level", "threshold", "n", "value", "result", "reason"], rows, {4, 5}))
-    parts.append("<h2>Teacher and student</h2>")
-    parts.append(_html_table(["", "teacher", "student"], [[h(a), h(b), h(c)] for a, b, c in _model_rows(r)]))
-    if r.cost_ratio is not None:
-        parts.append(f"<p>Student cost per call is {r.cost_ratio:.3g}× the teacher's.</p>")
-    parts.append("<h2>Methods</h2><ul>" + "".join(f"<li>{h(x)}</li>" for x in _methods(r)) + "</ul>")
-    parts.append("<h2>Provenance</h2>")
-    parts.append(_html_table(["", ""], [[h(a), f"<code>{h(b)}</code>"] for a, b in _provenance_rows(r)]))
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    r = report
+    v = verdict_of(r)
+    head, srows = _slice_table(r)
+    return render(
+        "report.html.j2",
+        project=r.project, meta=_meta(r), verdict=v, verdict_sentence=_verdict_sentence(v),
+        verdict_css=_verdict_css(v), notices=[*_own_notices(r), *notices], max_listed=MAX_LISTED,
+        charts=_charts(r, v), slice_header=head, slice_rows=srows, model_rows=_model_rows(r),
+        cost_sentence=_cost_sentence(r), methods=[[(t, k == "code") for k, t in m] for m in _methods(r)],
+        provenance=_provenance_rows(r), back=back, site_root=site_root,
+    ) + "\n"

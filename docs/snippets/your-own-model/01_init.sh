@@ -1,0 +1,3 @@
+# --8<-- [start:run]
+stillhouse init support-router
+# --8<-- [end:run]

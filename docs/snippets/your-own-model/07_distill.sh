@@ -1,0 +1,3 @@
+# --8<-- [start:run]
+stillhouse distill support-router --write-pin
+# --8<-- [end:run]

@@ -1,0 +1,3 @@
+# --8<-- [start:run]
+stillhouse eval support-router --gate
+# --8<-- [end:run]

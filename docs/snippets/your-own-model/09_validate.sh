@@ -1,0 +1,3 @@
+# --8<-- [start:run]
+stillhouse validate support-router
+# --8<-- [end:run]

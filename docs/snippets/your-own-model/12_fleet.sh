@@ -1,0 +1,3 @@
+# --8<-- [start:run]
+stillhouse fleet fleet-registry --check
+# --8<-- [end:run]
