@@ -58,6 +58,7 @@ from .report import (
     SliceResult,
 )
 from .slices import matches, rule_columns, slice_masks
+from .training import TrainingRecord
 from .versions import CHANGELOG, CURRENT_VERSION, VERSIONS, UnknownVersion, field_hint, manifest_model, migrate, parse_manifest
 
 Manifest = v1_2.Manifest
@@ -70,7 +71,8 @@ __all__ = sorted([
     "CheckResult", "Cost", "Estimate", "EvalReport", "FleetModel", "FleetReport", "Gate", "Latency",
     "Manifest", "ModelSummary", "PLACEHOLDER_PREFIX", "PairedComparison", "People", "Person", "Problem",
     "Provenance", "REPORT_DIR", "RepeatsResult", "SliceStability", "Requirement", "RequirementResult", "RolloutFigures", "SCHEMA_DIR",
-    "Signature", "SliceResult", "TeacherRelease", "Teachers", "TriggerFired", "UnknownVersion", "VERSIONS",
+    "Signature", "SliceResult", "TeacherRelease", "Teachers", "TrainingRecord", "TriggerFired", "UnknownVersion",
+    "VERSIONS",
     "artifact_sha256", "field_hint", "file_sha256", "is_placeholder", "is_sha256", "load_catalogue",
     "manifest_model", "matches", "migrate", "model_pin", "parse_manifest", "pin_problem",
     "report_mismatches", "rule_columns", "run_checks", "schema_documents", "slice_masks", "v1_0", "v1_1",

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from .fleet import DriftRecord, FleetReport, People, RegistryEntry, RegistrySettings, Teachers
 from .report import EvalReport
+from .training import TrainingRecord
 from .versions import VERSIONS
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
@@ -24,6 +25,7 @@ DOCUMENT_SCHEMAS: tuple[tuple[str, str, type[BaseModel], str], ...] = (
     ("Registry: teachers.yaml", "teachers-1.1.schema.json", Teachers, "teachers"),
     ("Registry: people.yaml", "people-1.0.schema.json", People, "people"),
     ("Drift record", "drift-record-1.0.schema.json", DriftRecord, "drift"),
+    ("Training record (training/record.json)", "training-record-1.0.schema.json", TrainingRecord, "training"),
 )
 
 

@@ -157,6 +157,18 @@ def test_distill_trains_records_pins_and_reuses(tiny: Path):
     again = run_cli("distill", tiny)
     assert again.code == 0 and "up to date" in again.output, again.output
     assert (tiny / "training" / "record.json").read_bytes() == before
+    from standards import TrainingRecord
+
+    TrainingRecord.model_validate(record)  # the record follows its published schema
+
+    # A record that is not a valid training record (here: its epochs cut away, the key kept)
+    # is not believed: the student is retrained and a valid record replaces it.
+    broken = dict(record, epochs=[])
+    (tiny / "training" / "record.json").write_text(json.dumps(broken), encoding="utf-8")
+    redone = run_cli("distill", tiny)
+    assert redone.code == 0 and "up to date" not in redone.output, redone.output
+    redone_record = TrainingRecord.model_validate_json((tiny / "training" / "record.json").read_text())
+    assert len(redone_record.epochs) == 3 and redone_record.student.sha256 == record["student"]["sha256"]
 
     # A changed setting is a changed input: it retrains.
     _write_manifest(tiny, alpha=0.5, student_sha=record["student"]["sha256"])

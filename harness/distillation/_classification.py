@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from standards.training import RECORD_VERSION, TrainingRecord
 from standards.v1_0 import LocalModel, RecordedModel
 from standards.v1_2 import Distillation
 
@@ -71,7 +72,7 @@ from ._tokenizers import prune_vocabulary, tokenizer_json, tokenizer_mismatch, w
 #: The training record, relative to the project folder (outside the student folder, so
 #: it never changes the student's artifact hash). The eval report links it.
 RECORD_FILE = "training/record.json"
-RECORD_VERSION = "1.0"
+
 LOSS_FORMULA = ("per row: (1 - alpha) * CE(student, gold) [rows with a gold label only] "
                 "+ alpha * T**2 * KL(softmax(teacher/T) || softmax(student/T)); averaged over the batch")
 
@@ -315,13 +316,12 @@ def _reusable(project: Project, key: str, student_dir: Path) -> dict[str, Any] |
         return None
     try:
         record = json.loads(rec_file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        parsed = TrainingRecord.model_validate(record)
+    except (ValueError, UnicodeDecodeError):  # unreadable, or not a training record: retrain
         return None
-    if not isinstance(record, dict) or record.get("key") != key:
+    if parsed.key != key or parsed.student.sha256 != artifact_sha256(student_dir):
         return None
-    if record.get("student", {}).get("sha256") != artifact_sha256(student_dir):
-        return None
-    return record
+    return record  # type: ignore[no-any-return]
 
 
 # --- teacher outputs -----------------------------------------------------------------------------
@@ -924,6 +924,7 @@ def distill(project_dir: Path | str = ".", *, force: bool = False, write_manifes
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
+    TrainingRecord.model_validate(record)  # what is written is a valid record, or nothing is
     atomic_write_text(project.dir / RECORD_FILE, json.dumps(record, indent=2) + "\n")
     say(f"saved {student.path} (sha256 {student_sha}) and {RECORD_FILE} in {record['wall_s']['total']:.1f} s",
         markup=False)

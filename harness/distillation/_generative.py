@@ -56,7 +56,7 @@ from .._errors import AdapterError, InputError, IntegrityError
 from .._io import CACHE_DIR, atomic_write_text
 from ..project import Project
 from ._batching import GROUP_BATCHES, length_grouped_batches
-from ._classification import RECORD_FILE, RECORD_VERSION, DistillResult, _finish, _reusable, _swap_in, _trainer_sha256
+from ._classification import RECORD_FILE, RECORD_VERSION, TrainingRecord, DistillResult, _finish, _reusable, _swap_in, _trainer_sha256
 from ._tokenizers import tokenizer_json, tokenizer_mismatch
 
 #: Files of a tokenizer folder copied into a new student (never weights or a model config).
@@ -707,6 +707,7 @@ def distill(project: Project, *, force: bool = False, write_manifest_pin: bool =
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
+    TrainingRecord.model_validate(record)  # what is written is a valid record, or nothing is
     atomic_write_text(project.dir / RECORD_FILE, json.dumps(record, indent=2) + "\n")
     say(f"saved {student.path} (sha256 {student_sha}) and {RECORD_FILE} in {record['wall_s']['total']:.1f} s",
         markup=False)
