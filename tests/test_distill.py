@@ -97,14 +97,12 @@ def _write_manifest(proj: Path, alpha: float = 0.8, labels: list[str] = LABELS, 
         classification=f"  classification:\n{block}" if classification else ""), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def tiny_template(tmp_path_factory) -> Path:
+def tiny_project(proj: Path, train_rows: int = 240, eval_rows: int = 60) -> Path:
     """A project with a tiny local teacher (random weights, a real WordPiece tokenizer)."""
     from safetensors.torch import save_model
 
-    proj = tmp_path_factory.mktemp("tiny") / "project"
     (proj / "data").mkdir(parents=True)
-    for name, n, seed in (("train", 240, 1), ("eval", 60, 2)):
+    for name, n, seed in (("train", train_rows, 1), ("eval", eval_rows, 2)):
         (proj / "data" / f"{name}.jsonl").write_text(
             "".join(json.dumps(r) + "\n" for r in _rows(n, seed, name)), encoding="utf-8")
     tok = _tokenizer()
@@ -116,6 +114,11 @@ def tiny_template(tmp_path_factory) -> Path:
     tok.save_pretrained(tdir)
     _write_manifest(proj)
     return proj
+
+
+@pytest.fixture(scope="module")
+def tiny_template(tmp_path_factory) -> Path:
+    return tiny_project(tmp_path_factory.mktemp("tiny") / "project")
 
 
 @pytest.fixture

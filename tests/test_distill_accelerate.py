@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from .conftest import ROOT, run_cli
-from .test_distill import LABELS, _rows, _tokenizer, _tiny_bert, _write_manifest
+from .test_distill import tiny_project
 
 pytestmark = pytest.mark.slow
 
@@ -42,21 +42,7 @@ def _launch(*args: str | Path, processes: int = 2) -> subprocess.CompletedProces
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """The tiny project of test_distill.py: a local teacher, a transfer set of 240 rows."""
-    from safetensors.torch import save_model
-
-    proj = tmp_path / "project"
-    (proj / "data").mkdir(parents=True)
-    for name, n, seed in (("train", 240, 1), ("eval", 60, 2)):
-        (proj / "data" / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _rows(n, seed, name)),
-                                                     encoding="utf-8")
-    tok = _tokenizer()
-    teacher = _tiny_bert(tok, LABELS, seed=0)
-    (proj / "teacher").mkdir()
-    teacher.config.to_json_file(str(proj / "teacher" / "config.json"))
-    save_model(teacher, str(proj / "teacher" / "model.safetensors"), metadata={"format": "pt"})
-    tok.save_pretrained(proj / "teacher")
-    _write_manifest(proj)
-    return proj
+    return tiny_project(tmp_path / "project")
 
 
 def test_two_processes_write_the_one_process_record(project: Path, tmp_path: Path):

@@ -306,7 +306,7 @@ def test_scaling_out_commands_run_on_a_local_cluster(workspace, tmp_path: Path) 
     The YAML samples parse as what they claim to be. Slow: each Ray worker imports torch."""
     import standards
 
-    from .test_distill import _tokenizer, _tiny_bert, _rows, _write_manifest, LABELS
+    from .test_distill import tiny_project
     from .test_endpoint import KEY, _endpoint_project, _Server
 
     ws, env = workspace
@@ -323,20 +323,7 @@ def test_scaling_out_commands_run_on_a_local_cluster(workspace, tmp_path: Path) 
     server = _Server()
     try:
         _endpoint_project(ws / "my-llm", server.url, n=40, timeout_s=5.0)
-        from safetensors.torch import save_model
-
-        proj = ws / "my-model"
-        (proj / "data").mkdir(parents=True)
-        for name, n, seed in (("train", 120, 1), ("eval", 40, 2)):
-            (proj / "data" / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _rows(n, seed, name)),
-                                                         encoding="utf-8")
-        tok = _tokenizer()
-        model = _tiny_bert(tok, LABELS, seed=0)
-        (proj / "teacher").mkdir()
-        model.config.to_json_file(str(proj / "teacher" / "config.json"))
-        save_model(model, str(proj / "teacher" / "model.safetensors"), metadata={"format": "pt"})
-        tok.save_pretrained(proj / "teacher")
-        _write_manifest(proj)
+        tiny_project(ws / "my-model", train_rows=120, eval_rows=40)
         for path in sorted(p for p in folder.iterdir() if p.suffix in (".sh", ".py")):
             h = _headers(path)
             cmd = ["bash", "-e", str(path)] if path.suffix == ".sh" else [sys.executable, str(path)]
