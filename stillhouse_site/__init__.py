@@ -61,7 +61,9 @@ def requirement_title(req: standards.Requirement) -> str:
 
 
 # Standards pages rank first for standards terms ("teacher pin"): Material's search boost.
-_BOOST = ["---", "search:", "  boost: 3", "---", ""]
+# The requirement pages outrank the reference pages, which name the same words as fields.
+_BOOST = ["---", "search:", "  boost: 8", "---", ""]
+_BOOST_REFERENCE = ["---", "search:", "  boost: 1.5", "---", ""]
 
 
 def _how_checked(req: standards.Requirement) -> str:
@@ -236,7 +238,7 @@ def manifest_reference_markdown() -> str:
     version_files = [f"manifest-{v}.schema.json" for v in standards.VERSIONS]
     current = f"manifest-{standards.CURRENT_VERSION}.schema.json"
     return "\n".join([
-        *_BOOST,
+        *_BOOST_REFERENCE,
         "# The project manifest",
         "",
         f"A project is a folder with one `stillhouse.yaml`. This is every key it can hold in standards "
@@ -273,7 +275,7 @@ def _slug(title: str) -> str:
 
 def reports_reference_markdown() -> str:
     """The evaluation report, fleet report and registry file schemas, by path."""
-    out = [*_BOOST, "# Report and registry schemas", "",
+    out = [*_BOOST_REFERENCE, "# Report and registry schemas", "",
            "What `stillhouse eval` writes (`report.json`), what the fleet report holds "
            "(`fleet.json`), and the registry's own files, each by its path in the file. Generated from "
            "`standards/`.", ""]

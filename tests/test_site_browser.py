@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -298,7 +299,7 @@ def _search(page, server: str, query: str) -> list[str]:
     results.first.wait_for(timeout=15_000)
     # The search runs in a worker as keys arrive: wait until the results shown are those of
     # the whole query (their links carry it as `?h=...`), not of a prefix.
-    last = query.split()[-1].lower()
+    last = re.split(r"[^a-z0-9]+", query.lower())[-1]   # the search splits "EVAL-001" into "eval", "001"
     page.wait_for_function(
         "(last) => { const a = document.querySelector('.md-search-result__item a');"
         " return a !== null && (new URL(a.href).searchParams.get('h') || '').toLowerCase().includes(last); }",

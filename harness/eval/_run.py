@@ -482,7 +482,7 @@ def _evaluate(project_dir: Path | str, *, use_cache: bool, quiet: bool, out_dir:
         manifest_sha256=project.manifest_sha256, teacher_pin=model_pin(m.teacher),
         student_sha256=hashes.get("student"), student_pin=None if teacher_only else model_pin(m.student),
         eval_set_sha256=data.sha256, libraries=dict(_libraries()), device=_device(list(runs.values())),
-        started_at=started, finished_at=finished, command=command or f"harness.evaluate({str(project_dir)!r})",
+        started_at=started, finished_at=finished, command=command or f"harness.evaluate({_shown_path(project_dir)!r})",
         teacher_sha256=hashes.get("teacher"), verdict_inputs=inputs, verdict_inputs_sha256=receipts.digest(inputs),
         predictions_sha256=receipts.predictions_digest(data.ids, runs["teacher"].predictions, student_preds),
         caches_used=any(r.from_cache for r in runs.values()),
@@ -564,3 +564,12 @@ def _check_runnable(project: Project, roles: tuple[str, ...] = ("teacher", "stud
                                         line=project.lines.get(f"{role}.{fname}")))
     if problems:
         raise ManifestError(problems)
+
+
+def _shown_path(path: Path | str) -> str:
+    """``path`` as the report shows it: relative to the working folder when inside it, so a
+    report names no folder of the machine that made it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
