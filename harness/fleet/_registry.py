@@ -538,13 +538,12 @@ class SummaryCache:
         """Write the entries used this run (sealed, atomically); a read-only registry just skips it."""
         if self.path is None or not self.stale():
             return
-        from dataclasses import asdict
-
         from pydantic_core import to_json
 
         from .._io import atomic_write_bytes
 
-        doc = {"stamp": self.stamp, "entries": {k: asdict(self.data[k]) for k in sorted(self.used)}}
+        # to_json writes the summary dataclasses as dataclasses.asdict would, without copying them first.
+        doc = {"stamp": self.stamp, "entries": {k: self.data[k] for k in sorted(self.used)}}
         body = to_json(doc)
         try:
             atomic_write_bytes(self.path, self._seal(body) + b"\n" + body, durable=False)
