@@ -91,6 +91,15 @@ def todo(m: Any) -> str:
     return "; ".join(parts + list(m.lifecycle_problems)) or "see the details below"
 
 
+def _with_commands(text: str, e: Any) -> str:
+    """``text`` escaped, its `backticked` commands as code spans: the parts between backticks
+    hold no backtick, so a code span cannot swallow the text around it."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: all of it as text
+        return str(e(text))
+    return "".join(f"`{p}`" if i % 2 and p.strip() else str(e(p)) for i, p in enumerate(parts))
+
+
 def _chips(items: Sequence[tuple[str, str]], html: bool) -> str:
     if not html:
         return ", ".join(f"**{w}**" if s == "fail" else w for s, w in items)
@@ -149,7 +158,8 @@ def fleet_markdown(report: Any, site: FleetPage | None = None) -> str:
         lines += ["Most severe first: a failing gate, then no active owner, then fired redistillation triggers, "
                   "then a stale or missing evaluation.", ""]
         for m in acting:
-            lines.append(f"- {_chips(flags(m), html)} · **{name(m)}** · {owner(m)} · {e(m.status)}: {e(todo(m))}")
+            lines.append(f"- {_chips(flags(m), html)} · **{name(m)}** · {owner(m)} · {e(m.status)}: "
+                         f"{_with_commands(todo(m), e)}")
         lines.append("")
     else:
         lines += ["Nothing: every model has a current, passing evaluation, an active owner and no fired trigger.", ""]
