@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from stillhouse_site import _snippet_headers as _headers  # the site and the tests read the same headers
+
 from .conftest import EXAMPLES, ROOT
 
 SNIPPETS = ROOT / "docs" / "snippets"
@@ -23,17 +25,6 @@ DOCS = ROOT / "docs"
 # `--8<-- "topic/file"`, `--8<-- "topic/file:section"`; `topic/file.out` is what the site
 # built from running `topic/file` (stillhouse_site.snippet_outputs).
 INCLUDE = re.compile(r'--8<--\s+"([^":]+)(?::[^"]*)?"')
-
-
-def _headers(path: Path) -> dict[str, str]:
-    """Leading `# key: value` comment lines of a snippet."""
-    out = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        m = re.match(r"#\s*([a-z ]+):\s*(.*)$", line)
-        if not m:
-            break
-        out[m.group(1).strip()] = m.group(2).strip()
-    return out
 
 
 @pytest.fixture
