@@ -153,6 +153,21 @@ def test_record_of_an_endpoint_teacher_on_two_workers_equals_one_process(cluster
     assert meta["two"]["tokens"] == meta["one"]["tokens"] and meta["two"]["usd"] == meta["one"]["usd"] > 0
 
 
+def test_record_of_a_local_teacher_on_two_workers_equals_one_process(cluster: str, tmp_path: Path):
+    """`stillhouse record --ray ADDRESS` with a local torch teacher: every answer and every
+    probability (7 decimals) byte for byte as one process writes them, over 3 shards whose
+    batches are formed as one process forms them."""
+    proj = classification_project(tmp_path / "p", n=1200, teacher="local")
+    one = run_cli("record", proj, "--set", "eval", "--no-cache", "--quiet", "--out", "recorded/one.jsonl")
+    assert one.code == 0, one.output
+    r = run_cli("record", proj, "--set", "eval", "--ray", cluster, "--no-cache", "--quiet", "--out",
+                "recorded/two.jsonl")
+    assert r.code == 0, r.output
+    lines = {name: (proj / "recorded" / f"{name}.jsonl").read_text().splitlines() for name in ("one", "two")}
+    assert len(lines["one"]) == 1201 and all('"probs": [' in line for line in lines["one"][1:])
+    assert lines["two"][1:] == lines["one"][1:]
+
+
 def _recorded_project(root: Path, n: int) -> Path:
     """A recorded teacher's answers on n rows and a tiny local student."""
     rows = eval_rows(n)
