@@ -70,7 +70,9 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
                 raise TableError(f"line {i}: JSON nested too deeply") from None
             if not isinstance(obj, dict):
                 raise TableError(f"line {i}: expected a JSON object, found {type(obj).__name__}")
-            if _depth(obj, MAX_DEPTH) > MAX_DEPTH:
+            # A row nests at most one level deeper than its count of brackets (a scalar is a
+            # level): only a row with that many is walked.
+            if raw.count(b"{") + raw.count(b"[") >= MAX_DEPTH and _depth(obj, MAX_DEPTH) > MAX_DEPTH:
                 raise TableError(f"line {i}: JSON nested more than {MAX_DEPTH} levels")
             rows.append(obj)
     return rows

@@ -103,6 +103,26 @@ def test_an_oversized_eval_row_is_refused_before_any_model_runs(minimal_project:
     _no_traceback(res)
 
 
+@pytest.mark.parametrize("depth, ok", [(31, True), (32, True), (33, False)])
+def test_a_deeply_nested_eval_row_is_refused_past_the_limit(tmp_path: Path, depth: int, ok: bool) -> None:
+    """Nesting is counted in levels of JSON values: the row object is level 1, a value in it
+    level 2. Brackets inside strings count for nothing, however many there are."""
+    from standards.tabular import MAX_DEPTH, TableError, read_rows
+
+    assert MAX_DEPTH == 32
+    nested: object = "x"
+    for _ in range(depth - 2):  # "x" at level `depth`
+        nested = [nested]
+    path = tmp_path / "rows.jsonl"
+    rows = [{"id": "a", "text": "[{" * 100}, {"id": "b", "text": "deep", "extra": nested}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    if ok:
+        assert [r["id"] for r in read_rows(path)] == ["a", "b"]
+    else:
+        with pytest.raises(TableError, match="line 2: JSON nested more than 32 levels"):
+            read_rows(path)
+
+
 def test_a_symlink_out_of_the_project_is_refused(tmp_path: Path) -> None:
     project = classification_project(tmp_path / "p", teacher="recorded", n=20)
     outside = tmp_path / "elsewhere.json"
