@@ -57,21 +57,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from standards.training import RECORD_VERSION, TrainingRecord
+from standards.training import TrainingRecord
 from standards.v1_0 import LocalModel, RecordedModel
 from standards.v1_2 import Distillation
 
 from .._errors import AdapterError, InputError, IntegrityError
-from .._io import CACHE_DIR, atomic_write_bytes, atomic_write_text
+from .._io import CACHE_DIR, atomic_write_bytes
 from ..eval.adapters import pad_batch
 from ..project import Project, load_project, write_student_pin
 from ._accelerate import DataParallel, data_parallel
 from ._batching import GROUP_BATCHES, length_grouped_batches
+from ._record import RECORD_FILE, architecture, head, tail, teacher_entry, write_record
 from ._tokenizers import prune_vocabulary, tokenizer_json, tokenizer_mismatch, write_tokenizer
 
 #: The training record, relative to the project folder (outside the student folder, so
 #: it never changes the student's artifact hash). The eval report links it.
-RECORD_FILE = "training/record.json"
 
 LOSS_FORMULA = ("per row: (1 - alpha) * CE(student, gold) [rows with a gold label only] "
                 "+ alpha * T**2 * KL(softmax(teacher/T) || softmax(student/T)); averaged over the batch")
@@ -874,34 +874,16 @@ def distill(project_dir: Path | str = ".", *, force: bool = False, write_manifes
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     student_sha = artifact_sha256(student_dir)
-    import tokenizers
-    import transformers
-
-    teacher_params = None
-    if isinstance(teacher, LocalModel):
-        teacher_params = _count_parameters(project.path(teacher.path) / "model.safetensors")
     record = {
-        "record_version": RECORD_VERSION,
-        "project": m.name,
-        "key": key,
-        "key_inputs": key_inputs,
-        "config": dist.model_dump(mode="json"),
-        "seed": dist.seed,
+        **head(project, key, key_inputs, dist),
         "loss_formula": LOSS_FORMULA + (" + weight * (hidden + attention)" if layerwise is not None else ""),
-        "schedule": "AdamW (weight decay 0.01); linear warm-up over 5% of steps, then linear decay to 0",
         "batching": f"rows shuffled each epoch, then grouped by token length within {GROUP_BATCHES} batches' worth",
-        "teacher": {"kind": teacher.kind, "path": teacher.path, "pin": model_pin(teacher),
-                    "parameters": teacher_params, "outputs_from_cache": cached,
-                    "recording": _recording_meta(project, teacher)},
+        "teacher": teacher_entry(project, teacher, cached, _recording_meta(project, teacher)),
         "train_set": {"path": ts.path, "sha256": plan.train_sha256, "rows": len(rows)},
         "labels": labels,
         "student": {"path": student.path, "sha256": student_sha,
                     "parameters": sum(p.numel() for p in model.parameters()),
-                    "architecture": {k: getattr(model.config, k) for k in
-                                     ("model_type", "num_hidden_layers", "hidden_size", "num_attention_heads",
-                                      "intermediate_size", "vocab_size", "max_position_embeddings")
-                                     if hasattr(model.config, k)},
-                    "tokenizer": relation},
+                    "architecture": architecture(model.config), "tokenizer": relation},
         "epochs": history,
         "dev": {"source": dev_source, "rows": len(dev.texts),
                 "metric": "agreement with the teacher's top label; on a tie, the lower dev loss",
@@ -917,17 +899,10 @@ def distill(project_dir: Path | str = ".", *, force: bool = False, write_manifes
         "layerwise": _layerwise_meta(recipe, model, loaded),
         "wall_s": {"teacher_outputs": round(teacher_s, 2), "augmentation": round(augment_s, 2),
                    "training": round(train_s, 2), "total": round(time.perf_counter() - t_start, 2)},
-        "threads": torch.get_num_threads(),
         "data_parallel": dp.describe() if dp is not None else None,
-        "libraries": {"torch": torch.__version__, "transformers": transformers.__version__,
-                      "tokenizers": tokenizers.__version__},
-        "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **tail(started),
     }
-    TrainingRecord.model_validate(record)  # what is written is a valid record, or nothing is
-    atomic_write_text(project.dir / RECORD_FILE, json.dumps(record, indent=2) + "\n")
-    say(f"saved {student.path} (sha256 {student_sha}) and {RECORD_FILE} in {record['wall_s']['total']:.1f} s",
-        markup=False)
+    write_record(project, record, say)
     if dp is not None:
         dp.wait()  # the other processes read the record now
     return _finish(project, student_dir, record, reused=False, write_manifest_pin=write_manifest_pin)
@@ -982,15 +957,3 @@ def _recording_meta(project: Project, teacher: LocalModel | RecordedModel) -> di
     if not isinstance(meta, dict):
         return None
     return {k: meta.get(k) for k in ("teacher", "sets", "tokens", "usd", "finished_at")}
-
-
-def _count_parameters(weights: Path) -> int | None:
-    if not weights.is_file():
-        return None
-    from safetensors import safe_open
-
-    n = 0
-    with safe_open(str(weights), "pt") as f:
-        for k in f.keys():
-            n += math.prod(f.get_slice(k).get_shape())
-    return n

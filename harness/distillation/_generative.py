@@ -56,7 +56,8 @@ from .._errors import AdapterError, InputError, IntegrityError
 from .._io import CACHE_DIR, atomic_write_text
 from ..project import Project
 from ._batching import GROUP_BATCHES, length_grouped_batches
-from ._classification import RECORD_FILE, RECORD_VERSION, TrainingRecord, DistillResult, _finish, _reusable, _swap_in, _trainer_sha256
+from ._classification import DistillResult, _finish, _reusable, _swap_in, _trainer_sha256
+from ._record import RECORD_FILE, architecture, head, tail, teacher_entry, write_record
 from ._tokenizers import tokenizer_json, tokenizer_mismatch
 
 #: Files of a tokenizer folder copied into a new student (never weights or a model config).
@@ -656,13 +657,6 @@ def distill(project: Project, *, force: bool = False, write_manifest_pin: bool =
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     student_sha = artifact_sha256(student_dir)
-    import tokenizers
-
-    teacher_params = None
-    if isinstance(teacher, LocalModel):
-        from ._classification import _count_parameters
-
-        teacher_params = _count_parameters(project.path(teacher.path) / "model.safetensors")
     token = recipe.token_settings
     if recipe.mode == "sequence":
         formula = "(1 - alpha) * CE(student, reference) + alpha * CE(student, teacher output); completion tokens only"
@@ -672,45 +666,27 @@ def distill(project: Project, *, force: bool = False, write_manifest_pin: bool =
         formula = (f"(1 - alpha) * CE(student, reference) + alpha * T**2 * {d}; completion tokens only; "
                    f"a share {token.on_policy} of batches on the student's own samples")
     record = {
-        "record_version": RECORD_VERSION,
-        "project": m.name,
+        **head(project, key, key_inputs, dist),
         "task": "generation",
-        "key": key,
-        "key_inputs": key_inputs,
-        "config": dist.model_dump(mode="json"),
         "mode": recipe.mode,
-        "seed": dist.seed,
         "loss_formula": formula,
-        "schedule": "AdamW (weight decay 0.01); linear warm-up over 5% of steps, then linear decay to 0",
         "batching": (f"rows shuffled each epoch, then grouped by token length within {GROUP_BATCHES} batches' worth"
                      if recipe.group_by_length else "rows shuffled each epoch, then cut into batches"),
         "prompt_template": plan.template,
         "max_new_tokens": plan.max_new_tokens,
-        "teacher": {"kind": teacher.kind, "path": teacher.path, "pin": model_pin(teacher),
-                    "parameters": teacher_params, "outputs_from_cache": cached,
-                    "recording": _recording_summary(recording)},
+        "teacher": teacher_entry(project, teacher, cached, _recording_summary(recording)),
         "train_set": {"path": dist.train_set.path, "sha256": plan.train_sha256, "rows": len(plan.texts),
                       "references_used": plan.references is not None},
         "student": {"path": student.path, "sha256": student_sha, "parameters": n_params,
                     "trained_parameters": n_train, "origin": origin,
                     "lora": recipe.lora.model_dump(mode="json") if recipe.lora is not None else None,
-                    "architecture": {k: getattr(model.config, k) for k in
-                                     ("model_type", "num_hidden_layers", "hidden_size", "num_attention_heads",
-                                      "vocab_size", "max_position_embeddings")
-                                     if hasattr(model.config, k)}},
+                    "architecture": architecture(model.config)},
         "epochs": history,
         "wall_s": {"teacher_outputs": round(teacher_s, 2), "training": round(train_s, 2),
                    "total": round(time.perf_counter() - t_start, 2)},
-        "threads": torch.get_num_threads(),
-        "libraries": {"torch": torch.__version__, "transformers": transformers.__version__,
-                      "tokenizers": tokenizers.__version__, **key_inputs["libraries"]},
-        "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **tail(started, key_inputs["libraries"]),
     }
-    TrainingRecord.model_validate(record)  # what is written is a valid record, or nothing is
-    atomic_write_text(project.dir / RECORD_FILE, json.dumps(record, indent=2) + "\n")
-    say(f"saved {student.path} (sha256 {student_sha}) and {RECORD_FILE} in {record['wall_s']['total']:.1f} s",
-        markup=False)
+    write_record(project, record, say)
     return _finish(project, student_dir, record, reused=False, write_manifest_pin=write_manifest_pin)
 
 
