@@ -148,10 +148,11 @@ class _Unsupported(Exception):
 class _Events:
     """Data from a stream of libyaml events, with the line of every field path."""
 
-    def __init__(self, text: str, lines: dict[str, int] | None):
+    def __init__(self, text: str, lines: dict[str, int] | None, resolved: dict[str, Any] | None = None):
         self.parser: Any = _CParser(text)
         self.get: Any = self.parser.get_event
         self.lines = lines
+        self.resolved = resolved
 
     def scalar(self, ev: Any) -> Any:
         if ev.anchor is not None or ev.tag is not None:
@@ -159,13 +160,20 @@ class _Events:
         value = ev.value
         if not ev.implicit[0]:  # quoted or block scalar: always a string
             return value
+        resolved = self.resolved
+        if resolved is not None and value in resolved:
+            return resolved[value]
+        out = value
         for tag, regexp in _CANDIDATES.get(value[:1], _PLAIN):  # Resolver.resolve, inlined
             if regexp.match(value):
                 make = _SCALARS.get(tag)
                 if make is None:
                     raise _Unsupported(tag)  # merge `<<`, value `=`: the full loader decides
-                return make(_CONSTRUCTOR, ScalarNode(tag, value))
-        return value
+                out = make(_CONSTRUCTOR, ScalarNode(tag, value))
+                break
+        if resolved is not None:
+            resolved[value] = out
+        return out
 
     def value(self, ev: Any, path: str, depth: int) -> Any:
         if depth > MAX_DEPTH:
@@ -184,7 +192,12 @@ class _Events:
                     return out
                 if kev.__class__ is not ScalarEvent:
                     raise _Unsupported("complex key")
-                key = self.scalar(kev)
+                # the common key inline: plain, and no resolver claims its first character
+                if (kev.implicit[0] and kev.anchor is None and kev.tag is None and _FIRST_CHAR_DECIDES
+                        and kev.value[:1] not in _CANDIDATES):
+                    key = kev.value
+                else:
+                    key = self.scalar(kev)
                 try:
                     duplicate = key in out
                 except TypeError:
@@ -210,7 +223,11 @@ class _Events:
                 if iev.__class__ is SequenceEndEvent:
                     return items
                 if lines is None:
-                    items.append(self.value(iev, "", depth + 1))
+                    if (iev.__class__ is ScalarEvent and iev.anchor is None and iev.tag is None
+                            and (not iev.implicit[0] or iev.value[:1] not in _CANDIDATES) and _FIRST_CHAR_DECIDES):
+                        items.append(iev.value)
+                    else:
+                        items.append(self.value(iev, "", depth + 1))
                     continue
                 sub = f"{path}[{len(items)}]"
                 lines.setdefault(sub, _line(iev))
@@ -253,9 +270,14 @@ class _TooDeepEvent(Exception):
         self.line = line
 
 
-def parse_yaml(raw: bytes, name: str, *, lines: bool = False,
-               max_bytes: int = MAX_BYTES) -> tuple[Any, dict[str, int]]:
+def parse_yaml(raw: bytes, name: str, *, lines: bool = False, max_bytes: int = MAX_BYTES,
+               resolved: dict[str, Any] | None = None) -> tuple[Any, dict[str, int]]:
     """Parse YAML bytes safely: (data, field path -> line when ``lines``, else empty).
+
+    ``resolved``, when given, maps plain scalars to what they resolved to; the caller passes
+    the same dict to the documents it reads together (a fleet's manifests repeat most of
+    their keys and values, and resolving one takes regular expressions and a constructor)
+    and drops it after them. The values are immutable, so documents may share them.
 
     Raises `ManifestError` naming ``name`` for oversized, binary or non-UTF-8 bytes, a YAML
     syntax error, a language tag, an alias bomb, too deep a nesting, an empty document or
@@ -271,7 +293,7 @@ def parse_yaml(raw: bytes, name: str, *, lines: bool = False,
     if _CParser is not None:
         line_map: dict[str, int] = {}
         try:
-            data = _Events(text, line_map if lines else None).document()
+            data = _Events(text, line_map if lines else None, resolved).document()
         except _Unsupported:
             pass  # the full composer below
         except _Duplicate as exc:

@@ -119,3 +119,20 @@ def test_generated_documents_agree(doc: Any, flow: bool | None):
 @given(st.text(st.sampled_from(list("ab1:-[]{}, '\"#&*!|>?\n.~yesno0x")), max_size=40))
 def test_arbitrary_text_agrees_or_fails_alike(text: str):
     agree(text)
+
+
+def test_documents_read_together_share_resolved_scalars_and_agree():
+    """A fleet passes one `resolved` dict to the manifests it reads together: every document
+    read that way must equal the same document read alone."""
+    texts = [f"k: {s}\n" for s in TRICKY if "\n" not in s] + [f"- {s}\n" for s in TRICKY if "\n" not in s]
+    texts += [p.read_text("utf-8", "replace") for p in sorted(ROOT.glob("examples/**/stillhouse.yaml"))]
+    resolved: dict[str, Any] = {}
+    for text in texts + texts:  # the second round reads every scalar from `resolved`
+        try:
+            alone = parse_yaml(text.encode(), "d")[0]
+        except ManifestError:
+            with pytest.raises(ManifestError):
+                parse_yaml(text.encode(), "d", resolved=resolved)
+            continue
+        assert typed(parse_yaml(text.encode(), "d", resolved=resolved)[0]) == typed(alone), text
+    assert resolved  # it was used

@@ -10,20 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import statistics
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
 import standards
-from standards import CURRENT_VERSION, TRIGGER_CODES, provenance_mismatches
-from standards.receipts import signature_problems_of, signing_key, stale_against
+from standards import CURRENT_VERSION, TRIGGER_CODES
+from standards.receipts import signature_problems_of, signing_key
 from standards.versions import version_key
 from standards.fleet import (
     DriftSummary,
     FleetModel,
     FleetReport,
-    FleetSlice,
     Problem,
     RolloutFigures,
     TriggerFired,
@@ -39,6 +39,7 @@ from ._registry import (
     ManifestSummary,
     ReportSummary,
     SummaryCache,
+    VerdictCheck,
     entry_dirs,
     scan_registry,
     summary_of,
@@ -144,32 +145,31 @@ def _build_fleet(registry: Path, now: dt.datetime | None, use_cache: bool) -> tu
     persons = {p.handle: p for p in people.people} if people else {}
 
     cache = SummaryCache(registry / CACHE_FILE if use_cache else None)
-    scanned, summaries = scan_registry(entry_dirs(registry), cache)
-    entries: list[EntryFiles] = []
-    for ent in scanned:
-        if isinstance(ent, tuple):
-            problems.append(Problem(entry=os.path.basename(ent[0]), file=ent[0], message=ent[1]))
-        else:
-            entries.append(ent)
-
     models: list[FleetModel] = []
     seen: dict[str, str] = {}
-    for e in entries:
-        for msg, file, fld in e.problems:
-            problems.append(Problem(entry=e.name, message=msg, file=file, field=fld))
-        if e.manifest is None:
-            continue
-        msum, err = summary_of(summaries, ManifestSummary, e.manifest.sha256)
-        if msum is None:
-            problems += _manifest_problems(e)
-            continue
-        if msum.name in seen:
-            problems.append(Problem(entry=e.name, file=str(e.manifest.path), field="name",
-                                    message=f"model {msum.name!r} is already registered by entry "
-                                    f"{seen[msum.name]!r}; this entry is skipped"))
-            continue
-        seen[msum.name] = e.name
-        models.append(_assess(e, msum, summaries, registry, clock, current_pins, persons, problems, settings))
+    unreadable: list[Problem] = []  # listed before the entries' own problems
+    found: list[Problem] = []
+    with closing(scan_registry(entry_dirs(registry), cache)) as scanned:  # closed early, its workers stop
+        for e, summaries in scanned:  # in entry order
+            if isinstance(e, tuple):
+                unreadable.append(Problem(entry=os.path.basename(e[0]), file=e[0], message=e[1]))
+                continue
+            for msg, file, fld in e.problems:
+                found.append(Problem(entry=e.name, message=msg, file=file, field=fld))
+            if e.manifest is None:
+                continue
+            msum, err = summary_of(summaries, ManifestSummary, e.manifest.sha256)
+            if msum is None:
+                found += _manifest_problems(e)
+                continue
+            if msum.name in seen:
+                found.append(Problem(entry=e.name, file=str(e.manifest.path), field="name",
+                                     message=f"model {msum.name!r} is already registered by entry "
+                                     f"{seen[msum.name]!r}; this entry is skipped"))
+                continue
+            seen[msum.name] = e.name
+            models.append(_assess(e, msum, summaries, registry, clock, current_pins, persons, found, settings))
+    problems += unreadable + found
 
     report = FleetReport(
         generated_at=clock, clock=clock_kind, registry=str(registry),
@@ -196,7 +196,13 @@ def _manifest_problems(e: EntryFiles) -> list[Problem]:
 
 def _rel(path: str, registry: Path) -> str:
     """``path`` relative to the registry, with forward slashes (as the site links it)."""
-    return os.path.relpath(path, registry).replace(os.sep, "/")
+    prefix = os.path.join(registry, "")
+    rest = path[len(prefix):]
+    # A plain path under the registry is cut, not passed to relpath (which makes both paths
+    # absolute, once per file of a big fleet); a pointer's project elsewhere is not.
+    if not path.startswith(prefix) or os.path.isabs(rest) or os.path.normpath(rest) != rest:
+        rest = os.path.relpath(path, registry)
+    return rest.replace(os.sep, "/")
 
 
 def _date(v: str | None) -> dt.date | None:
@@ -239,8 +245,11 @@ def _assess(e: EntryFiles, m: ManifestSummary, summaries: dict[str, Any], regist
         age = round((now - finished).total_seconds() / 86400, 2)
         if age < 0:
             notes.append(f"the report is dated {-age:.1f} days after the fleet's clock")
-        republish = provenance_mismatches(report.provenance, report.project, m.expected)
-        republish += stale_against(report.bar_keys, report.verdict_inputs, m.bar_keys, m.verdict_inputs)
+        key = e.check_key()
+        assert key is not None  # a readable report and manifest: the scan checked one against the other
+        check, why = summary_of(summaries, VerdictCheck, key)
+        republish = list(check.republish) if check is not None else [
+            f"the report could not be checked against the manifest: {why}"]
         if republish:
             stale_copy = True
             not_current += republish
@@ -323,7 +332,7 @@ def _assess(e: EntryFiles, m: ManifestSummary, summaries: dict[str, Any], regist
         report_path=report_path, created=created, first_pass=first_pass, days_to_first_pass=days_to_first,
         teacher_family=m.teacher_family, teacher_pin=m.teacher_pin,
         current_teacher_pin=current_pins[m.teacher_family].pin if m.teacher_family in current_pins else None,
-        slices=[_make(FleetSlice, **s) for s in report.slices] if report else [], drift=drift, notes=notes,
+        slices=report.slices if report else [], drift=drift, notes=notes,  # validated into FleetSlice
     )
 
 
@@ -337,7 +346,7 @@ def _triggers(m: ManifestSummary, report: ReportSummary | None, finished: dt.dat
     elif fam not in current_pins:
         notes.append(f"teacher family {fam!r} is not in teachers.yaml")
     elif current_pins[fam].pin != m.teacher_pin and report is not None \
-            and report.provenance.get("teacher_pin") == current_pins[fam].pin:
+            and report.teacher_pin == current_pins[fam].pin:
         notes.append(f"the registered manifest still names teacher {m.teacher_pin}, but its report already used "
                      f"the current {current_pins[fam].pin}: the registered copy is stale; publish the project again")
     elif current_pins[fam].pin != m.teacher_pin:
@@ -388,9 +397,11 @@ def _triggers(m: ManifestSummary, report: ReportSummary | None, finished: dt.dat
                 evidence={"since": since, "from": base.isoformat(), "days": elapsed, "cadence_days": cad,
                           "due": due.date().isoformat()}))
     declared = m.declared_version
-    rep_v = report.provenance["standards_version"] if report else None
-    if _vkey(declared) < _vkey(CURRENT_VERSION) or (rep_v is not None and _vkey(rep_v) < _vkey(CURRENT_VERSION)):
-        older = declared if _vkey(declared) < _vkey(CURRENT_VERSION) else rep_v
+    rep_v = report.standards_version if report else None
+    # a current version is never older: most models skip the comparison
+    old_manifest = declared != CURRENT_VERSION and _vkey(declared) < _vkey(CURRENT_VERSION)
+    if old_manifest or (rep_v is not None and rep_v != CURRENT_VERSION and _vkey(rep_v) < _vkey(CURRENT_VERSION)):
+        older = declared if old_manifest else rep_v
         where = "the manifest follows" if older == declared else "the report was made under"
         out.append(_make(
             TriggerFired,

@@ -4,8 +4,10 @@ Every file is reduced to a small dict (a *summary*) that the fleet logic assesse
 against a clock. Summaries depend only on a file's bytes, so they are cached by the
 sha256 of those bytes in `<registry>/.stillhouse/fleet-cache.json`: a file that changes
 gets a new key, and a cache written by another harness or standards version is ignored
-wholesale. Nothing time-dependent is cached. Failures are never cached, so their
-messages always name the file as it is now.
+wholesale. A report is checked against its entry's manifest (provenance, verdict inputs,
+bars) from both files' full contents; the outcome is cached under both files' hashes, so
+the summaries need not carry the verdict inputs. Nothing time-dependent is cached.
+Failures are never cached, so their messages always name the file as it is now.
 
 Files are parsed with the one safe YAML reader (`harness._yaml`, libyaml underneath) and
 validated once; anything it refuses goes through `load_project`, whose error names the
@@ -14,37 +16,45 @@ file, field and line.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import standards
-from standards import CURRENT_VERSION, VERSIONS, expected_provenance, is_placeholder, model_pin
+from standards import (
+    CURRENT_VERSION,
+    VERSIONS,
+    expected_provenance,
+    is_placeholder,
+    model_pin,
+    provenance_mismatches,
+)
 
 from .._errors import ManifestError
 from .._io import STATE_DIR
 from .._yaml import parse_yaml
 from ..project import MANIFEST_NAMES
 
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"
 CACHE_FILE = STATE_DIR / "fleet-cache.json"
 ENTRY_FILE = "entry.yaml"
 MODELS_DIR = "models"
-#: Entries are scanned and summarised in worker processes from this many on.
+#: Files are summarised in worker processes from this many entries on.
 PARALLEL_MIN = 400
 
 
-def fast_yaml(raw: bytes) -> Any:
+def fast_yaml(raw: bytes, resolved: dict[str, Any] | None = None) -> Any:
     """Parse a registry file's YAML safely; raise ValueError on anything `read_yaml_file`
-    would refuse (the caller then asks the full loader for the line-numbered error)."""
+    would refuse (the caller then asks the full loader for the line-numbered error).
+    ``resolved``: see `parse_yaml`."""
     try:
-        return parse_yaml(raw, "(registry file)")[0]
+        return parse_yaml(raw, "(registry file)", resolved=resolved)[0]
     except ManifestError as exc:
         raise ValueError(str(exc)) from None
 
@@ -74,12 +84,9 @@ class ManifestSummary:
     teacher_family: str | None
     teacher_pin: str
     student_pin: str
-    expected: dict[str, str]
     teacher_change: bool
     cadence_days: int | None
     life: list[str]
-    bar_keys: list[list[Any]]
-    verdict_inputs: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -87,14 +94,12 @@ class ReportSummary:
     """The fleet's view of one eval report, its receipt already re-checked against itself."""
 
     project: str
-    provenance: dict[str, Any]
+    teacher_pin: str
+    standards_version: str
     finished_at: str
     verdict: str                 # re-derived from the report's own figures
-    recorded_verdict: str        # what the report says
     tampered: list[str]          # where the report contradicts its own figures
     teacher_only: bool
-    bar_keys: list[list[Any]]
-    verdict_inputs: dict[str, Any] | None
     canonical_sha256: str
     signature: dict[str, str] | None
     slices: list[dict[str, Any]]
@@ -121,9 +126,34 @@ class DriftDigest:
     length_psi: float | None
 
 
-Summary = ManifestSummary | ReportSummary | DriftDigest
-_CLASSES: dict[str, type[ManifestSummary] | type[ReportSummary] | type[DriftDigest]] = {
-    "manifest": ManifestSummary, "report": ReportSummary, "drift": DriftDigest}
+@dataclass(frozen=True)
+class VerdictCheck:
+    """Why one report is not current for one manifest (empty when it is): its provenance or
+    its verdict inputs differ from the manifest's, or it judged other bars. A function of
+    both files' bytes, so it is cached under both hashes (`check_key`)."""
+
+    republish: list[str]
+
+
+@dataclass(frozen=True)
+class _Receipt:
+    """What a verdict check compares, from one manifest or one report. Never cached: the
+    full verdict inputs would be most of the cache, and only the check's outcome is reused."""
+
+    bar_keys: list[list[Any]]
+    verdict_inputs: dict[str, Any] | None
+    provenance: dict[str, Any]   # a report's recorded provenance; a manifest's expected one
+    project: str
+
+
+Summary = ManifestSummary | ReportSummary | DriftDigest | VerdictCheck
+_CLASSES: dict[str, type[ManifestSummary] | type[ReportSummary] | type[DriftDigest] | type[VerdictCheck]] = {
+    "manifest": ManifestSummary, "report": ReportSummary, "drift": DriftDigest, "check": VerdictCheck}
+
+
+def check_key(manifest_sha256: str, report_sha256: str) -> str:
+    """The cache key of the verdict check of one report against one manifest."""
+    return f"check:{manifest_sha256}:{report_sha256}"
 
 
 def bar_keys(manifest: Any) -> list[list[Any]]:
@@ -137,12 +167,13 @@ def bar_keys(manifest: Any) -> list[list[Any]]:
     return out
 
 
-def manifest_summary(raw: bytes) -> ManifestSummary:
-    """The fleet's view of one manifest. Raises ValueError / pydantic errors when the fast
-    path refuses it (the caller then asks `load_project` for the full error)."""
+def manifest_summary(raw: bytes, resolved: dict[str, Any] | None = None) -> tuple[ManifestSummary, _Receipt]:
+    """The fleet's view of one manifest, and what a report's receipt is checked against.
+    Raises ValueError / pydantic errors when the fast path refuses it (the caller then asks
+    `load_project` for the full error). ``resolved``: see `parse_yaml`."""
     from standards.receipts import verdict_inputs
 
-    data = fast_yaml(raw)
+    data = fast_yaml(raw, resolved)
     if not isinstance(data, dict):
         raise ValueError("not a mapping")
     version = data.get("standards_version")
@@ -159,7 +190,7 @@ def manifest_summary(raw: bytes) -> ManifestSummary:
         if res.status == "fail":
             life.append(f"{rid}: {res.detail}")
     o = m.owner
-    return ManifestSummary(
+    summary = ManifestSummary(
         name=m.name, description=getattr(m, "description", None),
         owner=None if is_placeholder(o.handle) else o.handle, team=None if is_placeholder(o.team) else o.team,
         backup=None if (o.backup is None or is_placeholder(o.backup)) else o.backup,
@@ -167,30 +198,30 @@ def manifest_summary(raw: bytes) -> ManifestSummary:
         end_date=lc.end_date.isoformat() if lc.end_date else None, replacement=lc.replacement,
         retired_on=lc.retired_on.isoformat() if lc.retired_on else None, retirement_reason=lc.retirement_reason,
         declared_version=version, teacher_family=m.teacher.family, teacher_pin=model_pin(m.teacher),
-        student_pin=model_pin(m.student), expected=expected_provenance(m), teacher_change=m.triggers.teacher_change,
-        cadence_days=m.triggers.cadence_days, life=life, bar_keys=bar_keys(m), verdict_inputs=verdict_inputs(m),
+        student_pin=model_pin(m.student), teacher_change=m.triggers.teacher_change,
+        cadence_days=m.triggers.cadence_days, life=life,
     )
+    return summary, _Receipt(bar_keys=bar_keys(m), verdict_inputs=verdict_inputs(m),
+                             provenance=expected_provenance(m), project=m.name)
 
 
-def report_summary(raw: bytes) -> ReportSummary:
-    """The fleet's view of one eval report; raises pydantic's ValidationError if it is not one.
-    Whether the report contradicts its own figures depends on its bytes alone, so it is
-    judged here, once per content."""
-    import hashlib
-
+def report_summary(raw: bytes) -> tuple[ReportSummary, _Receipt]:
+    """The fleet's view of one eval report, and its receipt; raises pydantic's ValidationError
+    if it is not one. Whether the report contradicts its own figures depends on its bytes
+    alone, so it is judged here, once per content."""
     from standards.receipts import canonical_bytes, self_check
 
     r = standards.EvalReport.model_validate_json(raw)
     p = r.provenance
     verdict, tampered = self_check(r)
-    return ReportSummary(
-        project=r.project,
-        provenance={"teacher_pin": p.teacher_pin, "student_sha256": p.student_sha256,
-                    "eval_set_sha256": p.eval_set_sha256, "standards_version": p.standards_version},
-        finished_at=p.finished_at.isoformat(), verdict=verdict, recorded_verdict=r.gate.verdict, tampered=tampered,
-        teacher_only=r.teacher_only,
+    receipt = _Receipt(
         bar_keys=[[b.slice, b.metric, b.level, b.minimum, b.max_drop_vs_teacher, b.min_examples] for b in r.gate.bars],
-        verdict_inputs=p.verdict_inputs,
+        verdict_inputs=p.verdict_inputs, project=r.project,
+        provenance={"teacher_pin": p.teacher_pin, "student_sha256": p.student_sha256,
+                    "eval_set_sha256": p.eval_set_sha256, "standards_version": p.standards_version})
+    return ReportSummary(
+        project=r.project, teacher_pin=p.teacher_pin, standards_version=p.standards_version,
+        finished_at=p.finished_at.isoformat(), verdict=verdict, tampered=tampered, teacher_only=r.teacher_only,
         # only a signature needs the canonical bytes (an unsigned report fails a signing registry anyway)
         canonical_sha256=hashlib.sha256(canonical_bytes(r)).hexdigest() if r.signature else "",
         signature={"key_id": r.signature.key_id, "value": r.signature.value} if r.signature else None,
@@ -199,44 +230,57 @@ def report_summary(raw: bytes) -> ReportSummary:
                  "teacher_accuracy": s.teacher_accuracy.value if s.teacher_accuracy else None,
                  "agreement": s.agreement.value if s.agreement else None}
                 for s in r.slices],
-    )
+    ), receipt
 
 
-def drift_summary(raw: bytes) -> DriftDigest:
-    """The fleet's view of one drift record."""
+def drift_summary(raw: bytes) -> tuple[DriftDigest, None]:
+    """The fleet's view of one drift record (it has no receipt)."""
     rec = standards.DriftRecord.model_validate_json(raw)
     last = next((w for w in reversed(rec.windows) if w.assessable), None)
     latest = rec.windows[-1] if rec.windows else None
     baseline = rec.baseline.agreement if rec.metric == "agreement" else rec.baseline.accuracy
     est = None if last is None else (last.agreement if rec.metric == "agreement" else last.accuracy)
     drop = None if last is None else (last.agreement_drop if rec.metric == "agreement" else last.accuracy_drop)
-    return DriftDigest(
+    digest = DriftDigest(
         project=rec.project, computed_at=rec.computed_at.isoformat(), student_pin=rec.baseline.student_pin,
         metric=rec.metric, max_drop=rec.max_drop, fired=rec.fired, reason=rec.reason,
         window_end=last.end.isoformat() if last else None, baseline=baseline.value if baseline else None,
         value=est.value if est else None, low=est.low if est else None, high=est.high if est else None, drop=drop,
         slice_psi_max=latest.slice_psi_max if latest else None, length_psi=latest.length_psi if latest else None,
     )
+    return digest, None
 
 
-SUMMARISERS: dict[str, Callable[[bytes], Summary]] = {
+def verdict_check(manifest: _Receipt, report: _Receipt) -> VerdictCheck:
+    """Why the report is not current for the manifest: provenance (pins, eval set, name)
+    first, then the verdict inputs or bars that changed since it was written."""
+    from standards.receipts import stale_against
+
+    return VerdictCheck(
+        provenance_mismatches(report.provenance, report.project, manifest.provenance)
+        + stale_against(report.bar_keys, report.verdict_inputs, manifest.bar_keys, manifest.verdict_inputs or {}))
+
+
+SUMMARISERS: dict[str, Callable[[bytes], tuple[Summary, _Receipt | None]]] = {
     "manifest": manifest_summary, "report": report_summary, "drift": drift_summary}
 Result = tuple[Summary | None, str | None]
-_S = TypeVar("_S", ManifestSummary, ReportSummary, DriftDigest)
+_S = TypeVar("_S", ManifestSummary, ReportSummary, DriftDigest, VerdictCheck)
+_KINDS = {ManifestSummary: "manifest", ReportSummary: "report", DriftDigest: "drift"}
 
 
 def summary_of(summaries: dict[str, Result], cls: type[_S], sha256: str) -> tuple[_S | None, str | None]:
-    """The summary of one file (by its bytes' hash), as ``cls``, or (None, why it has none)."""
-    kind = {ManifestSummary: "manifest", ReportSummary: "report", DriftDigest: "drift"}[cls]
-    found, err = summaries[f"{kind}:{sha256}"]
+    """The summary of one file (by its bytes' hash), as ``cls``, or (None, why it has none);
+    for a `VerdictCheck`, ``sha256`` is its `check_key`."""
+    found, err = summaries[sha256 if cls is VerdictCheck else f"{_KINDS[cls]}:{sha256}"]
     return (found if isinstance(found, cls) else None), err
 
 
-def _summarise(kind: str, raw: bytes) -> Result:
+def _summarise(kind: str, raw: bytes, resolved: dict[str, Any]) -> tuple[Result, _Receipt | None]:
     try:
-        return SUMMARISERS[kind](raw), None
+        summary, receipt = manifest_summary(raw, resolved) if kind == "manifest" else SUMMARISERS[kind](raw)
     except Exception as exc:  # noqa: BLE001 - any refusal becomes a listed problem
-        return None, _short_error(exc)
+        return (None, _short_error(exc)), None
+    return (summary, None), receipt
 
 
 def _short_error(exc: Exception) -> str:
@@ -280,6 +324,11 @@ class EntryFiles:
     drift: FileRef | None = None
     problems: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (message, file, field)
 
+    def check_key(self) -> str | None:
+        """The cache key of the check of this entry's report against its manifest (None
+        without both)."""
+        return check_key(self.manifest.sha256, self.report.sha256) if self.manifest and self.report else None
+
     def files(self) -> list[tuple[str, FileRef]]:
         """(summary kind, file) for every file the fleet reads from this entry."""
         out: list[tuple[str, FileRef]] = []
@@ -294,7 +343,7 @@ class EntryFiles:
 
 
 def _ref(path: str) -> FileRef:
-    with open(path, "rb") as f:
+    with open(path, "rb", buffering=0) as f:  # read whole at once: a buffer would only be copied
         raw = f.read()
     return FileRef(path, hashlib.sha256(raw).hexdigest(), raw)
 
@@ -396,78 +445,149 @@ def entry_dirs(registry: Path) -> list[str]:
             if is_dir and not n.startswith(".")]
 
 
-# --- scanning and summarising, in worker processes when the fleet is big -------------------
+# --- scanning here, summarising in worker processes when the fleet is big ------------------
 
-def _scan_chunk(dirs: list[str], known: frozenset[str] | set[str]) -> tuple[list[EntryFiles | tuple[str, str]],
-                                                                          dict[str, Result]]:
-    """Scan entry folders, summarise every file whose summary is not known yet, and drop the
-    bytes: only small summaries and paths travel back to the parent.
+@dataclass
+class Work:
+    """What one batch of entries needs computed: the summary of each file not in the cache
+    yet (kind, key, bytes), and the check of each report against its manifest not in the
+    cache yet (key, then the manifest's and the report's file key and bytes). Plain bytes
+    and strings: this crosses a process boundary."""
 
-    The work goes in batches of `_BATCH` entries: read a batch's folders and files, then
-    summarise its manifests, then its reports, then its drift records, rather than entry by
-    entry, so each kind of work runs in a stretch (`docs/internals/performance.md`)."""
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)
+    checks: list[tuple[str, tuple[str, bytes], tuple[str, bytes]]] = field(default_factory=list)
+
+
+def _scan_batch(dirs: list[str], known: dict[str, Summary]) -> tuple[list[EntryFiles | tuple[str, str]], Work]:
+    """Scan entry folders (reading and hashing their files) and collect what is not known
+    yet; the entries keep no bytes."""
     entries: list[EntryFiles | tuple[str, str]] = []
+    todo: dict[str, list[tuple[str, str, bytes]]] = {kind: [] for kind in SUMMARISERS}
+    work = Work()
+    queued: set[str] = set()
+    for d in dirs:
+        try:
+            ent = scan_entry(d)
+        except OSError as exc:
+            entries.append((d, f"unreadable: {exc.strerror or exc}"))
+            continue
+        entries.append(ent)
+        for kind, ref in ent.files():
+            key = f"{kind}:{ref.sha256}"
+            if key not in known and key not in queued:
+                queued.add(key)
+                todo[kind].append((kind, key, ref.raw))
+        check = ent.check_key()
+        if check is not None and check not in known and check not in queued:
+            assert ent.manifest is not None and ent.report is not None
+            queued.add(check)
+            work.checks.append((check, (f"manifest:{ent.manifest.sha256}", ent.manifest.raw),
+                                (f"report:{ent.report.sha256}", ent.report.raw)))
+        for _, ref in ent.files():
+            ref.raw = b""
+    # each kind of work in a stretch: the manifests, then the reports, then the drift records
+    work.files = [job for kind in SUMMARISERS for job in todo[kind]]
+    return entries, work
+
+
+def _compute(work: Work) -> dict[str, Result]:
+    """The summaries and checks ``work`` asks for (in a worker process, or here)."""
     computed: dict[str, Result] = {}
-    for start in range(0, len(dirs), _BATCH):
-        todo: dict[str, list[tuple[str, FileRef]]] = {kind: [] for kind in SUMMARISERS}
-        for d in dirs[start:start + _BATCH]:
-            try:
-                ent = scan_entry(d)
-            except OSError as exc:
-                entries.append((d, f"unreadable: {exc.strerror or exc}"))
-                continue
-            for kind, ref in ent.files():
-                todo[kind].append((f"{kind}:{ref.sha256}", ref))
-            entries.append(ent)
-        for kind, refs in todo.items():
-            for key, ref in refs:
-                if key not in known and key not in computed:
-                    computed[key] = _summarise(kind, ref.raw)
-                ref.raw = b""
-    return entries, computed
+    receipts: dict[str, _Receipt | None] = {}
+    resolved: dict[str, Any] = {}  # YAML scalars, shared by this batch's manifests only
+    for kind, key, raw in work.files:
+        computed[key], receipts[key] = _summarise(kind, raw, resolved)
+    for check, (mkey, mraw), (rkey, rraw) in work.checks:
+        manifest = _receipt("manifest", mkey, mraw, receipts, resolved)
+        report = _receipt("report", rkey, rraw, receipts, resolved)
+        if manifest is not None and report is not None:  # else the unreadable file is the problem
+            computed[check] = _check(manifest, report)
+    return computed
+
+
+def _receipt(kind: str, key: str, raw: bytes, receipts: dict[str, _Receipt | None],
+             resolved: dict[str, Any]) -> _Receipt | None:
+    """The receipt of a file summarised in this batch, else read again from its bytes (its
+    summary came from the cache, which keeps no receipts)."""
+    if key not in receipts:
+        receipts[key] = _summarise(kind, raw, resolved)[1]
+    return receipts[key]
+
+
+def _check(manifest: _Receipt, report: _Receipt) -> Result:
+    try:
+        return verdict_check(manifest, report), None
+    except Exception as exc:  # noqa: BLE001 - the assessment reports it; the report then is not current
+        return None, _short_error(exc)
 
 
 _BATCH = 256
+#: One scanned entry folder (or the folder and why it is unreadable), and summaries that
+#: hold those of its files and the check of its report against its manifest.
+Scanned = tuple[EntryFiles | tuple[str, str], dict[str, Result]]
 
 
-def scan_registry(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles | tuple[str, str]], dict[str, Result]]:
-    """Every entry folder scanned (or `(folder, problem)` when unreadable), in order, and the
-    summary (or error message) of every file they hold. With many entries the work is split
-    over forked worker processes, one per core; results are identical either way."""
-    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+def scan_registry(dirs: list[str], cache: SummaryCache) -> Generator[Scanned, None, None]:
+    """Every entry folder scanned (or `(folder, problem)` when unreadable), in order, each
+    with summaries (or error messages) that hold those of every file it holds and the check
+    of its report against its manifest when both are readable.
 
-    known = set(cache.data)
-    cores = min(os.cpu_count() or 1, 8)
+    This process reads and hashes the files; what the cache does not hold yet is parsed
+    and checked by forked worker processes, one per core, when the registry is big, while
+    the caller assesses the batches already done. Results are identical either way. Close
+    the iterator (`contextlib.closing`) to stop the workers when not reading it to the end."""
+    from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
+
     # fork is missing on Windows and unsafe on macOS: elsewhere than Linux, one process
-    parallel = len(dirs) >= PARALLEL_MIN and cores >= 2 and sys.platform.startswith("linux")
-    parts: list[tuple[list[EntryFiles | tuple[str, str]], dict[str, Result]]] | None = None
-    if parallel:
-        import multiprocessing as mp
+    linux = sys.platform.startswith("linux")
+    cores = min(len(os.sched_getaffinity(0)), 8) if linux else 1  # the cores this process may use
+    parallel = len(dirs) >= PARALLEL_MIN and cores >= 2
+    pool: ProcessPoolExecutor | None = None
+    pending: deque[tuple[list[EntryFiles | tuple[str, str]], Work, Future[dict[str, Result]] | None]] = deque()
 
-        # This process takes an equal share itself (its results need no pickling); the
-        # workers' shares go out in small chunks so a slow chunk does not hold up the rest.
-        own = len(dirs) // cores
-        rest = dirs[own:]
-        chunk = -(-len(rest) // ((cores - 1) * 4))
-        frozen = frozenset(known)
-        try:
-            with ProcessPoolExecutor(max_workers=cores - 1, mp_context=mp.get_context("fork")) as pool:
-                futures = [pool.submit(_scan_chunk, rest[i:i + chunk], frozen) for i in range(0, len(rest), chunk)]
-                parts = [_scan_chunk(dirs[:own], known)] + [f.result() for f in futures]
-        except BrokenExecutor:  # a worker died: do it all here
-            parts = None
-    if parts is None:
-        parts = [_scan_chunk(dirs, known)]
-    entries = [e for part, _ in parts for e in part]
-    computed = {k: v for _, c in parts for k, v in c.items()}
-    return entries, cache.absorb(entries, computed)
+    def finish() -> Iterator[Scanned]:
+        entries, work, future = pending.popleft()
+        computed = None
+        if future is not None:
+            try:
+                computed = future.result()
+            except BrokenExecutor:  # a worker died: this batch here
+                pass
+        if computed is None:
+            computed = _compute(work)
+        summaries = cache.absorb(entries, computed)
+        return ((e, summaries) for e in entries)
+
+    try:
+        for start in range(0, len(dirs), _BATCH):
+            entries, work = _scan_batch(dirs[start:start + _BATCH], cache.data)
+            future = None
+            if parallel and (work.files or work.checks):
+                try:
+                    if pool is None:  # started on the first work: a warm cache needs none
+                        import multiprocessing as mp
+
+                        pool = ProcessPoolExecutor(max_workers=cores, mp_context=mp.get_context("fork"))
+                    future = pool.submit(_compute, work)
+                except BrokenExecutor:  # a worker died: the rest here
+                    parallel = False
+            pending.append((entries, work, future))
+            # a few batches in flight per worker keep them busy; the rest waits unread
+            while len(pending) > (2 * cores if pool is not None else 0):
+                yield from finish()
+        while pending:
+            yield from finish()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 # --- the cache ------------------------------------------------------------------------------
 
 
 class SummaryCache:
-    """Summaries keyed by `<kind>:<sha256 of the bytes>`; a miss is computed and kept.
+    """Summaries keyed by `<kind>:<sha256 of the bytes>`, and verdict checks keyed by
+    `check:<manifest sha256>:<report sha256>`; a miss is computed and kept.
 
     The file is sealed like the output cache: its first line is an HMAC of the rest, keyed
     with the signing key when one is set (`STILLHOUSE_SIGNING_KEY`), else a plain checksum.
@@ -508,13 +628,17 @@ class SummaryCache:
     def absorb(self, entries: Iterable[EntryFiles | tuple[str, str]],
                computed: dict[str, Result]) -> dict[str, Result]:
         """Keep the newly computed summaries (failures are never kept) and return the summary
-        of every file the entries hold."""
+        of every file the entries hold, and the check of every readable report against its
+        manifest."""
         out: dict[str, Result] = {}
         for ent in entries:
             if isinstance(ent, tuple):
                 continue
-            for kind, ref in ent.files():
-                key = f"{kind}:{ref.sha256}"
+            keys = [f"{kind}:{ref.sha256}" for kind, ref in ent.files()]
+            check = ent.check_key()
+            if check is not None and (check in self.data or check in computed):  # absent: a side is unreadable
+                keys.append(check)
+            for key in keys:
                 if key in out:
                     continue
                 hit = self.data.get(key)
