@@ -129,6 +129,15 @@ _PLAIN = tuple(_WILDCARD)
 # With no wildcard resolvers (PyYAML's safe loader has none), a plain scalar whose first
 # character has no candidates is a string.
 _FIRST_CHAR_DECIDES = not _PLAIN
+
+
+def _as_read(ev: Any) -> bool:
+    """Whether a scalar event's value is its data unchanged: quoted or block, or plain with no
+    resolver claiming its first character, and no anchor or tag (the common case, read inline)."""
+    return (ev.__class__ is ScalarEvent and ev.anchor is None and ev.tag is None and _FIRST_CHAR_DECIDES
+            and (not ev.implicit[0] or ev.value[:1] not in _CANDIDATES))
+
+
 _SCALARS = {t: SafeConstructor.yaml_constructors[t] for t in (
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")}
@@ -192,12 +201,7 @@ class _Events:
                     return out
                 if kev.__class__ is not ScalarEvent:
                     raise _Unsupported("complex key")
-                # the common key inline: plain, and no resolver claims its first character
-                if (kev.implicit[0] and kev.anchor is None and kev.tag is None and _FIRST_CHAR_DECIDES
-                        and kev.value[:1] not in _CANDIDATES):
-                    key = kev.value
-                else:
-                    key = self.scalar(kev)
+                key = kev.value if _as_read(kev) else self.scalar(kev)
                 try:
                     duplicate = key in out
                 except TypeError:
@@ -206,12 +210,7 @@ class _Events:
                     raise _Duplicate(key, _line(kev))
                 vev = get()
                 if lines is None:
-                    # the common case inline: a quoted string, or a plain one no resolver claims
-                    if (vev.__class__ is ScalarEvent and vev.anchor is None and vev.tag is None
-                            and (not vev.implicit[0] or vev.value[:1] not in _CANDIDATES) and _FIRST_CHAR_DECIDES):
-                        out[key] = vev.value
-                    else:
-                        out[key] = self.value(vev, "", depth + 1)
+                    out[key] = vev.value if _as_read(vev) else self.value(vev, "", depth + 1)
                     continue
                 sub = f"{path}.{key}" if path else str(key)
                 lines.setdefault(sub, _line(kev))
@@ -223,11 +222,7 @@ class _Events:
                 if iev.__class__ is SequenceEndEvent:
                     return items
                 if lines is None:
-                    if (iev.__class__ is ScalarEvent and iev.anchor is None and iev.tag is None
-                            and (not iev.implicit[0] or iev.value[:1] not in _CANDIDATES) and _FIRST_CHAR_DECIDES):
-                        items.append(iev.value)
-                    else:
-                        items.append(self.value(iev, "", depth + 1))
+                    items.append(iev.value if _as_read(iev) else self.value(iev, "", depth + 1))
                     continue
                 sub = f"{path}[{len(items)}]"
                 lines.setdefault(sub, _line(iev))
