@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/eval_overhead.py [--rows 10000] [--repeats 3] [--batch-size 32]
     .venv/bin/python benchmarks/eval_overhead.py --project examples/worked-example   # a real pair
+    .venv/bin/python benchmarks/eval_overhead.py --against f9b2839   # the cached re-run, side by side
 
 Builds a temporary project with a small local transformer pair (a 4-layer BERT teacher and
 a 1-layer BERT student, built from configs and saved as safetensors) and an eval set of
@@ -22,10 +23,19 @@ and prints the medians with the ratios (a)/(b) and (c)/(d). Targets: both ≤ 1.
 It then splits the harness's time into its batched passes (adapter time, from the
 report's throughput), the batch-size-1 latency calls and everything else.
 It then times the teacher and the student at batch size 1 with an independent
-`time.perf_counter` loop on the same thread count, right after a report's own
-measurement, --pairs times (9), and compares the p50 and p95 with the report's (target: within
-10%). Ratios and differences are medians of each round's or pair's own, since things timed
-back to back share the machine's load.
+`time.perf_counter` loop on the same thread count, right before and right after a report's
+own measurement, --pairs times (9), and compares the report's p50 with the mean of the two
+loops' (target: within 10%); --latency-calls (300) calls each, in the report and in the loops.
+Ratios and differences are medians of each round's or pair's own, since things timed back to
+back share the machine's load; the loop on both sides of the report cancels a drift in the
+machine's speed during a pair, and how far the two loops differ from each other is printed as
+the floor under any report-vs-loop difference.
+
+With `--against REV`, the code of git revision REV (checked out into a temporary worktree)
+and this checkout each run the cached re-run (c) against the bare student loop (d), in
+processes of their own that alternate (--processes, 5 each; --repeats rounds in each, after a
+warm-up), each on its own copy of the toy project; it prints both codes' round ratios, their
+medians and the difference.
 """
 
 from __future__ import annotations
@@ -213,6 +223,71 @@ def perf_counter_latency(project: Path, role: str, texts: list[str], calls: int,
     return percentile(ms, 50), percentile(ms, 95)
 
 
+
+def cached_rounds(code: Path, project: Path, rounds: int, threads: int, batch_size: int) -> None:
+    """In this process, with ``code``'s harness: after a warm-up, ``rounds`` times (c) then
+    (d); prints the round ratios as one JSON line."""
+    sys.path.insert(0, str(code))  # ahead of this checkout: `import harness` takes CODE's
+    import torch
+
+    torch.set_num_threads(threads)
+    import harness
+
+    assert Path(harness.__file__).resolve().is_relative_to(code.resolve()), harness.__file__
+    # The eval set as written (build_project's rows): an older harness has other module paths.
+    texts = [json.loads(line)["text"] for line in (project / "data" / "eval.jsonl").read_text().splitlines()]
+    limits = {project / "student": 32}
+    # An older harness may not know `latency_threads`; one torch thread is its default then.
+    kw = {"latency_threads": threads} if "latency_threads" in harness.evaluate.__code__.co_varnames else {}
+    harness.evaluate(project, out_dir=project / "report", batch_size=batch_size, **kw)    # fills the cache
+    bare_loop([project / "student"], texts, batch_size, limits)
+    ratios = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        harness.evaluate(project, out_dir=project / "report", batch_size=batch_size, **kw)
+        c = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        bare_loop([project / "student"], texts, batch_size, limits)
+        ratios.append(c / (time.perf_counter() - t0))
+    print(json.dumps({"ratios": ratios}))
+
+
+def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int, batch_size: int) -> None:
+    """(c)/(d) of REV's code and this checkout's, in alternating processes, each on its own copy."""
+    import shutil
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="stillhouse-bench-") as tmp:
+        old = Path(tmp) / "old"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), rev], check=True,
+                       capture_output=True)
+        try:
+            base = build_project(Path(tmp) / "base", rows)
+            projects = {}
+            for which in ("old", "new"):
+                projects[which] = Path(tmp) / "projects" / which
+                shutil.copytree(base, projects[which])
+            ratios: dict[str, list[float]] = {"new": [], "old": []}
+            for _ in range(processes):
+                for which, code in (("old", old), ("new", ROOT)):
+                    proc = subprocess.run([sys.executable, __file__, "--worker", str(code), str(projects[which]),
+                                           "--repeats", str(rounds), "--threads", str(threads),
+                                           "--batch-size", str(batch_size)],
+                                          capture_output=True, text=True, cwd=str(code))
+                    if proc.returncode:
+                        raise SystemExit(f"{which} worker failed:\n{proc.stderr[-3000:]}")
+                    ratios[which] += json.loads(proc.stdout.strip().splitlines()[-1])["ratios"]
+            print(f"cached re-run (c) against the bare student loop (d), {rows:,} rows, {threads} torch thread(s); "
+                  f"{processes} alternating processes per code, {rounds} rounds each:")
+            for which, label in (("new", "this checkout"), ("old", rev)):
+                print(f"  {label}: median {statistics.median(ratios[which]):.3f}; rounds "
+                      + " ".join(f"{r:.2f}" for r in ratios[which]))
+            new, prev = statistics.median(ratios["new"]), statistics.median(ratios["old"])
+            print(f"  difference: {new - prev:+.3f} (this checkout minus {rev})")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], capture_output=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=10000)
@@ -221,12 +296,26 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=9,
                     help="report-against-loop latency pairs (single pairs on a shared machine differ by "
                          "tens of percent)")
+    ap.add_argument("--latency-calls", type=int, default=300,
+                    help="batch-size-1 calls in each report and each independent loop of the latency pairs "
+                         "(the harness's default is 100; more calls, a steadier p50 on both sides)")
+    ap.add_argument("--against", metavar="REV", default=None,
+                    help="time the cached re-run of REV's code and this checkout's side by side")
+    ap.add_argument("--processes", type=int, default=5, help="processes per code with --against")
+    ap.add_argument("--worker", nargs=2, metavar=("CODE", "PROJECT"), help=argparse.SUPPRESS)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads for everything (1: stable timings on a shared machine)")
     ap.add_argument("--project", type=Path, default=None,
                     help="a classification project with local teacher/ and student/ folders to use instead "
                          "of the generated pair (e.g. examples/worked-example, after `make example`)")
     args = ap.parse_args()
+
+    if args.worker:
+        cached_rounds(Path(args.worker[0]), Path(args.worker[1]), args.repeats, args.threads, args.batch_size)
+        return
+    if args.against:
+        side_by_side(args.against, args.rows, args.repeats, args.processes, args.threads, args.batch_size)
+        return
 
     import torch
 
@@ -303,27 +392,39 @@ def main() -> None:
         print(f"    everything else in (a): {ta - pass_a - lat_t - lat_s:.2f} s; in (c): {tc - pass_c - lat_s:.2f} s "
               f"(loading, hashing, reading the eval set and the cache, metrics, report files)")
         print()
-        # The report's latency against an independent loop, measured back to back: on a shared
-        # machine the speed drifts over minutes, so each report is compared with a loop run
-        # right after it (a small project with the same models: the protocol does not depend
-        # on the eval set's size), --pairs times, and each pair's difference is taken before the median.
+        # The report's latency against an independent loop: on a shared machine the speed
+        # drifts over seconds, so each report is compared with the mean of a loop run right
+        # before it and one right after (a small project with the same models: the protocol
+        # does not depend on the eval set's size), --pairs times, and each pair's difference
+        # is taken before the median.
         small = build_project(Path(tmp) / "latency", 500) if args.project is None else project
         small_texts = eval_texts(small)
+        calls = args.latency_calls
         pairs: dict[str, list[tuple[float, float, float, float, float]]] = {"teacher": [], "student": []}
+        spread: dict[str, list[float]] = {"teacher": [], "student": []}
+
+        def loops(bare: bool) -> dict[str, tuple[float, float]]:
+            return {role: perf_counter_latency(small, role, small_texts, calls, args.threads, bare=bare,
+                                               max_length=limits[project / role]) for role in pairs}
+
         for _ in range(args.pairs):
+            before = loops(bare=False)
             rep = harness.evaluate(small, use_cache=False, out_dir=Path(tmp) / "latency-out",
-                                   batch_size=args.batch_size, latency_threads=args.threads)
-            for role in ("teacher", "student"):
+                                   batch_size=args.batch_size, latency_calls=calls, latency_threads=args.threads)
+            after = loops(bare=False)
+            bare = loops(bare=True)
+            for role in pairs:
                 lat = getattr(rep, role).latency
-                threads = lat.threads or torch.get_num_threads()
-                p50, p95 = perf_counter_latency(small, role, small_texts, lat.calls, threads, bare=False,
-                                                max_length=limits[project / role])
-                b50, _ = perf_counter_latency(small, role, small_texts, lat.calls, threads, bare=True,
-                                              max_length=limits[project / role])
-                pairs[role].append((lat.p50_ms, p50, lat.p95_ms, p95, b50))
+                assert lat.calls == calls and (lat.threads or args.threads) == args.threads, (lat.calls, lat.threads)
+                i50 = (before[role][0] + after[role][0]) / 2
+                i95 = (before[role][1] + after[role][1]) / 2
+                pairs[role].append((lat.p50_ms, i50, lat.p95_ms, i95, bare[role][0]))
+                # How far the two loops, the same code timed seconds apart, differ: the
+                # machine's own spread, the floor under any report-vs-loop difference.
+                spread[role].append(100 * abs(before[role][0] - after[role][0]) / i50)
         print()
-        print("latency at batch size 1, report vs an independent perf_counter loop run right after it "
-              f"(same calls, threads; medians of {args.pairs} pairs):")
+        print(f"latency at batch size 1, report vs an independent perf_counter loop run right before and right "
+              f"after it ({calls} calls each, same threads; medians of {args.pairs} pairs):")
         for role, rows in pairs.items():
             r50, i50, r95, i95, b50 = (statistics.median(col) for col in zip(*rows))
             paired = [100 * (r - i) / i for r, i, *_ in rows]
@@ -332,6 +433,9 @@ def main() -> None:
                   f"p50 {i50:.3f} / p95 {i95:.3f} ms: p50 differs by {statistics.median(paired):+.1f}%, the "
                   f"median of the pairs' differences (target ±10%; pair by pair {diffs}); bare model call "
                   f"p50 {b50:.3f} ms")
+            print(f"    {role}: |report - loops| median {statistics.median(abs(d) for d in paired):.1f}%; the two "
+                  f"loops against each other (before vs after, same code) median {statistics.median(spread[role]):.1f}%")
+
 
 if __name__ == "__main__":
     main()

@@ -27,7 +27,8 @@ def test_fleet_benchmark_runs_and_reports_cold_and_warm():
 
 
 def test_eval_overhead_benchmark_runs_and_reports_every_ratio():
-    out = _run("benchmarks/eval_overhead.py", "--rows", "200", "--repeats", "1", "--pairs", "2")
+    out = _run("benchmarks/eval_overhead.py", "--rows", "200", "--repeats", "1", "--pairs", "2",
+               "--latency-calls", "20")
     for label in ("ratio (a)/(b)", "ratio (c)/(d)", "fixed cost per run", "with those calls counted"):
         assert label in out, out
     diffs = re.findall(r"(teacher|student): report p50 [\d.]+ .*p50 differs by ([+-][\d.]+)%", out)
@@ -41,7 +42,8 @@ def test_eval_overhead_benchmark_runs_on_an_existing_project(tmp_path):
 
     project = classification_project(tmp_path / "p", teacher="local", n=60)
     before = sorted(p.relative_to(project) for p in project.rglob("*"))
-    out = _run("benchmarks/eval_overhead.py", "--project", str(project), "--repeats", "1", "--pairs", "1")
+    out = _run("benchmarks/eval_overhead.py", "--project", str(project), "--repeats", "1", "--pairs", "1",
+               "--latency-calls", "20")
     assert "60 rows" in out and "ratio (a)/(b)" in out and "ratio (c)/(d)" in out, out
     harness_agree, bare_agree = map(float, re.search(r"agreement: harness ([\d.]+), bare loop ([\d.]+)", out).groups())
     assert harness_agree == bare_agree, out  # the same answers, whoever runs the models
