@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _tiny_bert import tiny_bert  # noqa: E402  the benchmarks' own folder is on sys.path
+from _worktree import worktree  # noqa: E402
 
 LABELS = ["billing", "technical", "account", "shipping"]
 VOCAB = {
@@ -223,7 +224,6 @@ def perf_counter_latency(project: Path, role: str, texts: list[str], calls: int,
     return percentile(ms, 50), percentile(ms, 95)
 
 
-
 def cached_rounds(code: Path, project: Path, rounds: int, threads: int, batch_size: int) -> None:
     """In this process, with ``code``'s harness: after a warm-up, ``rounds`` times (c) then
     (d); prints the round ratios as one JSON line."""
@@ -257,35 +257,29 @@ def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int,
     import shutil
     import subprocess
 
-    with tempfile.TemporaryDirectory(prefix="stillhouse-bench-") as tmp:
-        old = Path(tmp) / "old"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), rev], check=True,
-                       capture_output=True)
-        try:
-            base = build_project(Path(tmp) / "base", rows)
-            projects = {}
-            for which in ("old", "new"):
-                projects[which] = Path(tmp) / "projects" / which
-                shutil.copytree(base, projects[which])
-            ratios: dict[str, list[float]] = {"new": [], "old": []}
-            for _ in range(processes):
-                for which, code in (("old", old), ("new", ROOT)):
-                    proc = subprocess.run([sys.executable, __file__, "--worker", str(code), str(projects[which]),
-                                           "--repeats", str(rounds), "--threads", str(threads),
-                                           "--batch-size", str(batch_size)],
-                                          capture_output=True, text=True, cwd=str(code))
-                    if proc.returncode:
-                        raise SystemExit(f"{which} worker failed:\n{proc.stderr[-3000:]}")
-                    ratios[which] += json.loads(proc.stdout.strip().splitlines()[-1])["ratios"]
-            print(f"cached re-run (c) against the bare student loop (d), {rows:,} rows, {threads} torch thread(s); "
-                  f"{processes} alternating processes per code, {rounds} rounds each:")
-            for which, label in (("new", "this checkout"), ("old", rev)):
-                print(f"  {label}: median {statistics.median(ratios[which]):.3f}; rounds "
-                      + " ".join(f"{r:.2f}" for r in ratios[which]))
-            new, prev = statistics.median(ratios["new"]), statistics.median(ratios["old"])
-            print(f"  difference: {new - prev:+.3f} (this checkout minus {rev})")
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], capture_output=True)
+    with tempfile.TemporaryDirectory(prefix="stillhouse-bench-") as tmp, worktree(rev, Path(tmp) / "old") as old:
+        base = build_project(Path(tmp) / "base", rows)
+        projects = {}
+        for which in ("old", "new"):
+            projects[which] = Path(tmp) / "projects" / which
+            shutil.copytree(base, projects[which])
+        ratios: dict[str, list[float]] = {"new": [], "old": []}
+        for _ in range(processes):
+            for which, code in (("old", old), ("new", ROOT)):
+                proc = subprocess.run([sys.executable, __file__, "--worker", str(code), str(projects[which]),
+                                       "--repeats", str(rounds), "--threads", str(threads),
+                                       "--batch-size", str(batch_size)],
+                                      capture_output=True, text=True, cwd=str(code))
+                if proc.returncode:
+                    raise SystemExit(f"{which} worker failed:\n{proc.stderr[-3000:]}")
+                ratios[which] += json.loads(proc.stdout.strip().splitlines()[-1])["ratios"]
+        print(f"cached re-run (c) against the bare student loop (d), {rows:,} rows, {threads} torch thread(s); "
+              f"{processes} alternating processes per code, {rounds} rounds each:")
+        for which, label in (("new", "this checkout"), ("old", rev)):
+            print(f"  {label}: median {statistics.median(ratios[which]):.3f}; rounds "
+                  + " ".join(f"{r:.2f}" for r in ratios[which]))
+        new, prev = statistics.median(ratios["new"]), statistics.median(ratios["old"])
+        print(f"  difference: {new - prev:+.3f} (this checkout minus {rev})")
 
 
 def main() -> None:

@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _worktree import worktree  # the benchmarks' own folder is on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo-fleet"
 TEMPLATES = ["ticket-router", "intent-classifier", "spam-filter", "language-id", "sentiment-v1",
@@ -123,29 +125,23 @@ def main() -> None:
 
 def side_by_side(sizes: list[int], runs: int, rev: str) -> None:
     """Cold runs of REV's code and this checkout's, alternating, on one registry per size."""
-    with tempfile.TemporaryDirectory() as tmp:
-        old = Path(tmp) / "old"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), rev], check=True,
-                       capture_output=True)
-        try:
-            print(f"cores: {os.cpu_count()}; this checkout vs {rev}")
-            for n in sizes:
-                reg = Path(tmp) / f"registry-{n}"
-                reg.mkdir()
-                build_registry(reg, n, demo=old / "examples" / "demo-fleet")
-                os.sync()
-                times: dict[str, list[float]] = {"new": [], "old": []}
-                for _ in range(runs):
-                    for which, code in (("old", old), ("new", ROOT)):
-                        shutil.rmtree(reg / ".stillhouse", ignore_errors=True)
-                        times[which].append(_time([sys.executable, "-m", "harness", "fleet", str(reg), "--out",
-                                                   str(Path(tmp) / f"out-{which}")], code))
-                new, prev = statistics.median(times["new"]), statistics.median(times["old"])
-                print(f"{n:>6} models cold: this checkout {' '.join(f'{x:.2f}' for x in times['new'])} s, "
-                      f"{rev} {' '.join(f'{x:.2f}' for x in times['old'])} s; medians {new:.2f} vs {prev:.2f} s: "
-                      f"{new / prev:.2f}x")
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], capture_output=True)
+    with tempfile.TemporaryDirectory() as tmp, worktree(rev, Path(tmp) / "old") as old:
+        print(f"cores: {os.cpu_count()}; this checkout vs {rev}")
+        for n in sizes:
+            reg = Path(tmp) / f"registry-{n}"
+            reg.mkdir()
+            build_registry(reg, n, demo=old / "examples" / "demo-fleet")
+            os.sync()
+            times: dict[str, list[float]] = {"new": [], "old": []}
+            for _ in range(runs):
+                for which, code in (("old", old), ("new", ROOT)):
+                    shutil.rmtree(reg / ".stillhouse", ignore_errors=True)
+                    times[which].append(_time([sys.executable, "-m", "harness", "fleet", str(reg), "--out",
+                                               str(Path(tmp) / f"out-{which}")], code))
+            new, prev = statistics.median(times["new"]), statistics.median(times["old"])
+            print(f"{n:>6} models cold: this checkout {' '.join(f'{x:.2f}' for x in times['new'])} s, "
+                  f"{rev} {' '.join(f'{x:.2f}' for x in times['old'])} s; medians {new:.2f} vs {prev:.2f} s: "
+                  f"{new / prev:.2f}x")
 
 
 if __name__ == "__main__":
