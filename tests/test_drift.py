@@ -176,6 +176,48 @@ def test_retire_edits_only_the_lifecycle(minimal_project: Path):
     assert (minimal_project / "stillhouse.yaml").read_text() == after
 
 
+def test_manifest_edits_keep_every_other_byte_as_the_owner_wrote_it(minimal_project: Path):
+    # Indented block sequences and a flow list wrapped over lines: ruamel's re-emitted document
+    # would re-indent the one and join the other, so pins and lifecycle go in as splices.
+    f = minimal_project / "stillhouse.yaml"
+    text = f.read_text().replace("labels: [billing, technical, account, shipping]",
+                                 "labels: [billing, technical,\n         account, shipping]")
+    assert "\nslices:\n  - name:" in text and "         account, shipping]" in text
+    f.write_text(text)
+    import io
+
+    from harness.project._edit import _round_trip, set_values
+
+    yaml_rt, out = _round_trip(), io.StringIO()
+    yaml_rt.dump(yaml_rt.load(text), out)
+    assert out.getvalue() != text  # what a whole re-emitted document would have done
+    before = load_project(minimal_project).manifest
+    new_pin = "0" * 63 + "1"
+    set_values(f, "student", {"sha256": new_pin})
+    after = f.read_text()
+    changed = [(a, b) for a, b in zip(text.splitlines(), after.splitlines()) if a != b]
+    assert len(after.splitlines()) == len(text.splitlines())
+    assert [b for _, b in changed] == [f"  sha256: '{new_pin}'"], changed  # all digits: quoted to stay a string
+    retire_project(minimal_project, 'superseded: "v2" <router>', on=dt.date(2026, 12, 1))
+    retired = f.read_text()
+    old_lines, new_lines = after.splitlines(), retired.splitlines()
+    added = [line for line in new_lines if line not in old_lines]
+    assert added == ["  status: retired", "  retired_on: 2026-12-01",
+                     "  retirement_reason: 'superseded: \"v2\" <router>'"], added
+    assert [line for line in old_lines if line not in new_lines] == ["  status: in_review"]
+    p = load_project(minimal_project)
+    assert p.manifest.lifecycle.retirement_reason == 'superseded: "v2" <router>'
+    assert p.manifest.student.sha256 == new_pin
+    assert p.manifest.labels == before.labels and p.manifest.slices == before.slices
+    # A flow-style mapping is not spliced: ruamel writes it, and the value still changes.
+    flow = retired.replace("student:\n  kind: local\n  path: student/\n  sha256: '" + new_pin + "'\n  parameters: 19556",
+                           "student: {kind: local, path: student/, sha256: '" + new_pin + "', parameters: 19556}")
+    assert flow != retired
+    f.write_text(flow)
+    set_values(f, "student", {"sha256": "ab" * 32})
+    assert load_project(minimal_project).manifest.student.sha256 == "ab" * 32
+
+
 def test_retire_a_block_style_lifecycle_and_refuse_bad_input(minimal_project: Path):
     f = minimal_project / "stillhouse.yaml"
     f.write_text(f.read_text().replace("lifecycle:\n  status: in_review\n  created: 2026-11-01\n",

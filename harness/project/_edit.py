@@ -5,6 +5,12 @@ Every edit goes through ruamel.yaml's round-trip loader (comments, key order, qu
 flow style are kept), touches only the fields it names, is re-read with the safe loader and
 re-validated as a whole manifest, and is written atomically: the file is the old one or the
 whole new one, never invalid.
+
+ruamel re-emits the whole document, which re-indents block sequences and joins a flow list
+the owner wrapped over several lines. So a change of values in one mapping (a pin, a
+lifecycle) is written as a splice instead: each old value's exact characters are replaced,
+or a new key's line added, and everything else stays byte for byte. The splice is used only
+when it reads back as exactly the data of ruamel's edit; otherwise ruamel's text is written.
 """
 
 from __future__ import annotations
@@ -44,11 +50,70 @@ def _styled(old: Any, new: Any) -> Any:
     return new
 
 
-def edit_manifest(target: Path | str, edit: Callable[[Any], None], *, field: str) -> Project:
+def _scalar_text(value: Any, style: str | None) -> str | None:
+    """``value`` as one line of YAML in ``style`` (`"`, `'` or plain when None), or None when it
+    does not fit on one line."""
+    import yaml
+
+    out = yaml.safe_dump(value, default_style=style, allow_unicode=True, width=1 << 16)
+    first = out.split("\n", 1)[0]
+    return first if out in (first + "\n", first + "\n...\n") else None
+
+
+def _splice(text: str, section: str, changes: Mapping[str, Any]) -> str | None:
+    """``text`` with ``changes`` made inside the block mapping ``section`` by replacing each old
+    scalar's characters (keeping its quoting) and appending new keys after the mapping's last
+    line; None when the section is not laid out for that (flow style, nested values)."""
+    import yaml
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)  # pure-Python marks index characters
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    node = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == section), None)
+    if not isinstance(node, yaml.MappingNode) or node.flow_style or not node.value:
+        return None
+    present = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+    edits: list[tuple[int, int, str]] = []
+    added: list[str] = []
+    indent = " " * node.value[0][0].start_mark.column
+    for key, value in changes.items():
+        old = present.get(key)
+        if value is None:
+            if old is not None:
+                return None  # a removal takes the key's whole line: left to ruamel
+            continue
+        if old is None:
+            rendered = _scalar_text(value, None)
+            if rendered is None or not isinstance(key, str) or _scalar_text(key, None) != key:
+                return None
+            added.append(f"{indent}{key}: {rendered}")
+            continue
+        if not isinstance(old, yaml.ScalarNode) or old.start_mark.line != old.end_mark.line:
+            return None
+        rendered = _scalar_text(value, old.style if old.style in ('"', "'") else None)
+        if rendered is None:
+            return None
+        edits.append((old.start_mark.index, old.end_mark.index, rendered))
+    if added:
+        last = node.value[-1][1]
+        if not isinstance(last, yaml.ScalarNode) or last.start_mark.line != last.end_mark.line:
+            return None
+        eol = text.find("\n", last.end_mark.index)
+        eol = len(text) if eol < 0 else eol
+        edits.append((eol, eol, "".join("\n" + line for line in added)))
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def edit_manifest(target: Path | str, edit: Callable[[Any], None], *, field: str,
+                  splice: Callable[[str], str | None] | None = None) -> Project:
     """Apply ``edit`` to the round-trip document of the manifest and write it back.
 
-    ``field`` names what the edit changes, for errors. Raises `ManifestError` (exit 2) and
-    leaves the file untouched when the result would not be a valid manifest."""
+    ``splice``, when given, makes the same change on the text itself (`_splice`); its result
+    is written when it reads back as the same data as ``edit``'s. ``field`` names what the
+    edit changes, for errors. Raises `ManifestError` (exit 2) and leaves the file untouched
+    when the result would not be a valid manifest."""
     project = load_project(target)
     mfile = project.manifest_file
     yaml = _round_trip()
@@ -63,6 +128,9 @@ def edit_manifest(target: Path | str, edit: Callable[[Any], None], *, field: str
     yaml.dump(doc, out)
     new_text = out.getvalue()
     data, _ = parse_yaml(new_text.encode("utf-8"), str(mfile))
+    spliced = _try(splice, text) if splice is not None else None
+    if spliced is not None and _try(lambda t: parse_yaml(t.encode("utf-8"), str(mfile))[0], spliced) == data:
+        new_text = spliced
     try:
         standards.parse_manifest(data)
     except Exception as exc:  # noqa: BLE001 - reported with the field
@@ -70,6 +138,15 @@ def edit_manifest(target: Path | str, edit: Callable[[Any], None], *, field: str
                                      str(exc).splitlines()[-1])]) from None
     atomic_write_text(mfile, new_text)
     return load_project(mfile)
+
+
+def _try(fn: Callable[[str], Any], text: str) -> Any:
+    """``fn(text)``, or None when it raises: a splice that cannot be made or read back falls
+    back to ruamel's text."""
+    try:
+        return fn(text)
+    except Exception:  # noqa: BLE001 - any failure means "no splice"
+        return None
 
 
 def set_values(target: Path | str, section: str, changes: Mapping[str, Any]) -> Project:
@@ -86,7 +163,7 @@ def set_values(target: Path | str, section: str, changes: Mapping[str, Any]) -> 
             else:
                 block[key] = _styled(block.get(key), value)
 
-    return edit_manifest(target, edit, field=section)
+    return edit_manifest(target, edit, field=section, splice=lambda text: _splice(text, section, changes))
 
 
 def replace_section(target: Path | str, section: str, value: Mapping[str, Any]) -> Project:
