@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/distill_transfer.py             # build what is missing, distil, evaluate
     .venv/bin/python benchmarks/distill_transfer.py --rebuild   # regenerate data, teacher and project first
     .venv/bin/python benchmarks/distill_transfer.py --threads 1 # when another job holds one of two cores
+    .venv/bin/python benchmarks/distill_transfer.py --student hidden_size=384,heads=12,intermediate_size=1536
+                                                                # another student (make_project.py --student)
 
 The worked example's eval messages are siblings of its training messages (same
 templates), so it says little about real traffic. Here 100 intents in ten domains plus
@@ -107,6 +109,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2,
                     help="torch threads of every step (default 2; 1 when another job holds a core, since two "
                     "threads sharing one core mostly wait for each other)")
+    ap.add_argument("--student", metavar="KEY=VALUE,...",
+                    help="the student's settings that differ from the default (see make_project.py --student)")
     args = ap.parse_args()
     threads = args.threads
     py = sys.executable
@@ -116,7 +120,8 @@ def main() -> None:
     times["teacher"] = run("teacher", [py, str(BENCH / "build_teacher.py"), "--data", str(BUILD),
                                        "--threads", str(threads)] + (["--force"] if args.rebuild else []), threads)
     # On every run: the manifest's pins follow whatever data and teacher are there.
-    times["project"] = run("project", [py, str(BENCH / "make_project.py"), "--data", str(BUILD)], threads)
+    times["project"] = run("project", [py, str(BENCH / "make_project.py"), "--data", str(BUILD)]
+                           + (["--student", args.student] if args.student else []), threads)
     times["distill"] = run("distill", [py, "-m", "harness", "distill", str(PROJECT), "--force", "--write-pin"], threads)
     # --no-cache: a cached teacher brings its latency from an earlier run, under another load,
     # and the latency ratio would compare two moments instead of one.

@@ -86,3 +86,30 @@ def test_distill_generative_benchmark_runs_and_reports_the_ratio():
         r"^(stillhouse distill|bare HF loop|  group_by_length)\s+[\d.]+\s+[\d.]+\s+(\d+)\s+\d+\s+[\d.]+$", out, re.M)}
     assert set(ways) == {"stillhouse distill", "bare HF loop", "group_by_length"}, out
     assert len(set(ways.values())) == 1, out        # every way trains on exactly the same tokens
+
+
+def test_intent_transfer_manifest_takes_another_student_and_stays_valid():
+    """`distill_transfer.py --student` goes through make_project's manifest; the result must be
+    a valid manifest with the student asked for, and a bad setting is refused."""
+    import importlib.util
+
+    import pytest
+    import yaml
+
+    import standards
+
+    spec = importlib.util.spec_from_file_location("make_project", ROOT / "benchmarks/intent_transfer/make_project.py")
+    assert spec is not None and spec.loader is not None
+    mp = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mp)
+    dev_accuracy = {name: 0.8 for name in [*mp.DOMAINS, "all", "out_of_scope", "typos"]}
+    pins = ["ab" * 32] * 5
+    for asked, expected in [(None, mp.DEFAULT_STUDENT),
+                            ("hidden_size=384,heads=12,intermediate_size=1536",
+                             {**mp.DEFAULT_STUDENT, "hidden_size": 384, "heads": 12, "intermediate_size": 1536})]:
+        data = yaml.safe_load(mp.manifest(*pins, 3000, dev_accuracy, mp.student_settings(asked)))
+        assert data["distillation"]["student"] == expected
+        standards.parse_manifest(data)
+    for bad in ("width=384", "layers=two", "layers="):
+        with pytest.raises(ValueError, match="--student"):
+            mp.student_settings(bad)
