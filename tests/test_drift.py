@@ -209,6 +209,17 @@ def test_manifest_edits_keep_every_other_byte_as_the_owner_wrote_it(minimal_proj
     assert p.manifest.lifecycle.retirement_reason == 'superseded: "v2" <router>'
     assert p.manifest.student.sha256 == new_pin
     assert p.manifest.labels == before.labels and p.manifest.slices == before.slices
+    # A replaced section (record --write-manifest's teacher) takes only the old section's lines.
+    from harness.project._edit import replace_section
+
+    teacher = {"kind": "recorded", "path": "data/teacher.jsonl", "sha256": "cd" * 32, "source": "an endpoint, once"}
+    replace_section(f, "teacher", teacher)
+    recorded = f.read_text()
+    start, end = retired.index("\nteacher:\n") + 1, retired.index("\nstudent:\n") + 1
+    assert recorded.startswith(retired[:start]) and recorded.endswith(retired[end - 2:])
+    assert yaml.safe_load(recorded)["teacher"] == teacher
+    assert load_project(minimal_project).manifest.labels == before.labels
+    retired = recorded
     # A flow-style mapping is not spliced: ruamel writes it, and the value still changes.
     flow = retired.replace("student:\n  kind: local\n  path: student/\n  sha256: '" + new_pin + "'\n  parameters: 19556",
                            "student: {kind: local, path: student/, sha256: '" + new_pin + "', parameters: 19556}")

@@ -9,7 +9,8 @@ whole new one, never invalid.
 ruamel re-emits the whole document, which re-indents block sequences and joins a flow list
 the owner wrapped over several lines. So a change of values in one mapping (a pin, a
 lifecycle) is written as a splice instead: each old value's exact characters are replaced,
-or a new key's line added, and everything else stays byte for byte. The splice is used only
+or a new key's line added, and everything else stays byte for byte; a replaced section
+(`record --write-manifest`'s teacher) takes the old section's lines only. The splice is used only
 when it reads back as exactly the data of ruamel's edit; otherwise ruamel's text is written.
 """
 
@@ -177,7 +178,34 @@ def replace_section(target: Path | str, section: str, value: Mapping[str, Any]) 
             new[k] = v
         doc[section] = new
 
-    return edit_manifest(target, edit, field=section)
+    return edit_manifest(target, edit, field=section, splice=lambda text: _splice_section(text, section, value))
+
+
+def _splice_section(text: str, section: str, value: Mapping[str, Any]) -> str | None:
+    """``text`` with the top-level ``section`` (from its key to the end of its last value's
+    line) replaced by ``value`` as ruamel writes it; None when the section is absent or ends
+    in a block scalar (whose end is not on its last line)."""
+    import yaml
+    from ruamel.yaml.comments import CommentedMap
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)  # pure-Python marks index characters
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    found = next(((k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == section), None)
+    if found is None or found[0].start_mark.column != 0:
+        return None
+    last: Any = found[1]
+    while isinstance(last, (yaml.MappingNode, yaml.SequenceNode)) and not last.flow_style and last.value:
+        last = last.value[-1][1] if isinstance(last, yaml.MappingNode) else last.value[-1]
+    if isinstance(last, yaml.ScalarNode) and last.style in ("|", ">"):
+        return None
+    eol = text.find("\n", last.end_mark.index)
+    eol = len(text) if eol < 0 else eol
+    new = CommentedMap()
+    new[section] = CommentedMap(value.items())
+    out = io.StringIO()
+    _round_trip().dump(new, out)
+    return text[:found[0].start_mark.index] + out.getvalue().rstrip("\n") + text[eol:]
 
 
 def set_lifecycle(target: Path | str, changes: dict[str, Any]) -> Project:
