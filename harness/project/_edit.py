@@ -61,16 +61,36 @@ def _scalar_text(value: Any, style: str | None) -> str | None:
     return first if out in (first + "\n", first + "\n...\n") else None
 
 
+def _top_level(text: str, section: str) -> tuple[Any, Any] | None:
+    """The key and value nodes of the top-level ``section`` of ``text``, or None."""
+    import yaml
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)  # pure-Python marks index characters
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    return next(((k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == section), None)
+
+
+def _one_line_scalar(node: Any) -> bool:
+    import yaml
+
+    return isinstance(node, yaml.ScalarNode) and node.start_mark.line == node.end_mark.line
+
+
+def _line_end(text: str, index: int) -> int:
+    """Where the line holding ``index`` ends (its newline, or the end of the text)."""
+    eol = text.find("\n", index)
+    return len(text) if eol < 0 else eol
+
+
 def _splice(text: str, section: str, changes: Mapping[str, Any]) -> str | None:
     """``text`` with ``changes`` made inside the block mapping ``section`` by replacing each old
     scalar's characters (keeping its quoting) and appending new keys after the mapping's last
     line; None when the section is not laid out for that (flow style, nested values)."""
     import yaml
 
-    root = yaml.compose(text, Loader=yaml.SafeLoader)  # pure-Python marks index characters
-    if not isinstance(root, yaml.MappingNode):
-        return None
-    node = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == section), None)
+    found = _top_level(text, section)
+    node = found[1] if found is not None else None
     if not isinstance(node, yaml.MappingNode) or node.flow_style or not node.value:
         return None
     present = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
@@ -89,7 +109,7 @@ def _splice(text: str, section: str, changes: Mapping[str, Any]) -> str | None:
                 return None
             added.append(f"{indent}{key}: {rendered}")
             continue
-        if not isinstance(old, yaml.ScalarNode) or old.start_mark.line != old.end_mark.line:
+        if not _one_line_scalar(old):
             return None
         rendered = _scalar_text(value, old.style if old.style in ('"', "'") else None)
         if rendered is None:
@@ -97,10 +117,9 @@ def _splice(text: str, section: str, changes: Mapping[str, Any]) -> str | None:
         edits.append((old.start_mark.index, old.end_mark.index, rendered))
     if added:
         last = node.value[-1][1]
-        if not isinstance(last, yaml.ScalarNode) or last.start_mark.line != last.end_mark.line:
+        if not _one_line_scalar(last):
             return None
-        eol = text.find("\n", last.end_mark.index)
-        eol = len(text) if eol < 0 else eol
+        eol = _line_end(text, last.end_mark.index)
         edits.append((eol, eol, "".join("\n" + line for line in added)))
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
@@ -188,10 +207,7 @@ def _splice_section(text: str, section: str, value: Mapping[str, Any]) -> str | 
     import yaml
     from ruamel.yaml.comments import CommentedMap
 
-    root = yaml.compose(text, Loader=yaml.SafeLoader)  # pure-Python marks index characters
-    if not isinstance(root, yaml.MappingNode):
-        return None
-    found = next(((k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == section), None)
+    found = _top_level(text, section)
     if found is None or found[0].start_mark.column != 0:
         return None
     last: Any = found[1]
@@ -199,8 +215,7 @@ def _splice_section(text: str, section: str, value: Mapping[str, Any]) -> str | 
         last = last.value[-1][1] if isinstance(last, yaml.MappingNode) else last.value[-1]
     if isinstance(last, yaml.ScalarNode) and last.style in ("|", ">"):
         return None
-    eol = text.find("\n", last.end_mark.index)
-    eol = len(text) if eol < 0 else eol
+    eol = _line_end(text, last.end_mark.index)
     new = CommentedMap()
     new[section] = CommentedMap(value.items())
     out = io.StringIO()
