@@ -118,3 +118,26 @@ def test_intent_transfer_manifest_takes_another_student_and_stays_valid():
         **default, "hidden_size": 384, "heads": 12, "intermediate_size": 1536}
     assert "KEY one of layers" in out["width=384"] and "whole number" in out["layers=two"]
     assert "--student" in out["layers="]
+
+
+def test_intent_transfer_ceiling_refuses_without_a_teacher_and_a_seed_is_another_teacher(tmp_path):
+    """ceiling.py trains teachers of other seeds next to the benchmark's: without the
+    benchmark's teacher it stops with exit 2, and a teacher of another seed has another reuse
+    key (else build_teacher would call seed 0's folder current and never train seed 1)."""
+    proc = subprocess.run([sys.executable, "benchmarks/intent_transfer/ceiling.py", "--data", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 2 and "needs the benchmark's teacher" in proc.stderr, proc.stderr
+    (tmp_path / "teacher_train.jsonl").write_text('{"text": "hi", "label": "small_talk_greeting"}\n')
+    code = f"""if True:
+        import sys
+        sys.path.insert(0, "benchmarks/intent_transfer")
+        import build_teacher as bt
+        from pathlib import Path
+        keys = []
+        for seed in (0, 1, 0):
+            bt.FINETUNE["seed"] = seed
+            keys.append(bt.weights_key(Path({str(tmp_path / "teacher_train.jsonl")!r})))
+        print(keys[0] != keys[1], keys[0] == keys[2])
+    """
+    assert _run("-c", code).split()[-2:] == ["True", "True"]

@@ -199,10 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_OUT, help="folder with the JSONL files")
     ap.add_argument("--project", type=Path, help="project folder (default: DATA/project)")
     ap.add_argument("--force", action="store_true", help="fine-tune even if nothing changed")
+    ap.add_argument("--seed", type=int, default=FINETUNE["seed"],
+                    help="seed of the classifier's initial weights and the batch order (default 0, the "
+                    "benchmark's teacher; ceiling.py trains others to see how much two teachers agree)")
     ap.add_argument("--threads", type=int, default=2,
                     help="torch threads (default 2; 1 when another job holds a core, since two threads "
                     "sharing one core mostly wait for each other)")
     args = ap.parse_args(argv)
+    FINETUNE["seed"] = args.seed  # before the key is computed: a teacher of another seed is another teacher
     data = args.data.resolve()
     project = (args.project or data / "project").resolve()
     if not (data / "teacher_train.jsonl").is_file():
