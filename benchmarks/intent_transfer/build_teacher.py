@@ -89,27 +89,40 @@ def grouped_batches(lengths: list[int], batch_size: int, generator) -> list[list
     return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
 
 
-def accuracy(model, tok, rows: list[dict]) -> dict[str, float]:
-    """Accuracy overall, on typo'd and clean messages, out of scope, and per domain."""
+def predict(model, tok, rows: list[dict]) -> list[str]:
+    """The model's label for every row, in batches of similar lengths."""
     import torch
 
     enc = tok([r["text"] for r in rows], truncation=True, max_length=FINETUNE["max_length"])
     order = sorted(range(len(rows)), key=lambda i: len(enc["input_ids"][i]))   # similar lengths share a batch
-    right = [False] * len(rows)
+    out = [""] * len(rows)
     model.eval()
     with torch.inference_mode():
         for s in range(0, len(rows), 64):
             batch = order[s:s + 64]
             for i, p in zip(batch, model(**pad(tok, enc, batch)).logits.argmax(-1).tolist()):
-                right[i] = LABELS[p] == rows[i]["label"]
+                out[i] = LABELS[p]
+    return out
 
-    def share(keep) -> float:
-        sel = [ok for ok, r in zip(right, rows) if keep(r)]
-        return round(sum(sel) / len(sel), 4)
 
-    out = {"all": share(lambda r: True), "typos": share(lambda r: r["has_typo"]),
-           "no_typos": share(lambda r: not r["has_typo"]), "out_of_scope": share(lambda r: r["label"] == "out_of_scope")}
-    out.update({d: share(lambda r, d=d: r["domain"] == d) for d in DOMAINS})
+def in_slice(row: dict, name: str) -> bool:
+    """Whether ``row`` belongs to ``name``: all, typos, no_typos, out_of_scope or a domain."""
+    if name == "all":
+        return True
+    if name in ("typos", "no_typos"):
+        return bool(row["has_typo"]) == (name == "typos")
+    if name == "out_of_scope":
+        return row["label"] == "out_of_scope"
+    return bool(row["domain"] == name)
+
+
+def accuracy(model, tok, rows: list[dict]) -> dict[str, float]:
+    """Accuracy overall, on typo'd and clean messages, out of scope, and per domain."""
+    right = [p == r["label"] for p, r in zip(predict(model, tok, rows), rows)]
+    out = {}
+    for name in ("all", "typos", "no_typos", "out_of_scope", *DOMAINS):
+        sel = [ok for ok, r in zip(right, rows) if in_slice(r, name)]
+        out[name] = round(sum(sel) / len(sel), 4)
     return out
 
 

@@ -28,39 +28,20 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import build_teacher  # noqa: E402
-from make_data import DEFAULT_OUT, DOMAINS, LABELS  # noqa: E402
+from build_teacher import in_slice, predict  # noqa: E402
+from make_data import DEFAULT_OUT, DOMAINS  # noqa: E402
 
 SLICES = ["all", *DOMAINS, "out_of_scope", "typos"]
 
 
-def in_slice(row: dict, name: str) -> bool:
-    if name == "all":
-        return True
-    if name == "typos":
-        return bool(row["has_typo"])
-    if name == "out_of_scope":
-        return row["label"] == "out_of_scope"
-    return row["domain"] == name
-
-
-def predict(teacher: Path, rows: list[dict], threads: int) -> list[str]:
-    """The teacher's label for every row, batched by length."""
+def load(teacher: Path, threads: int):
+    """(model, tokenizer) of a teacher folder."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     torch.set_num_threads(threads)
-    tok = AutoTokenizer.from_pretrained(teacher, local_files_only=True)
-    model = AutoModelForSequenceClassification.from_pretrained(teacher, use_safetensors=True,
-                                                               local_files_only=True).eval()
-    enc = tok([r["text"] for r in rows], truncation=True, max_length=build_teacher.FINETUNE["max_length"])
-    order = sorted(range(len(rows)), key=lambda i: len(enc["input_ids"][i]))
-    out = [""] * len(rows)
-    with torch.inference_mode():
-        for s in range(0, len(rows), 64):
-            batch = order[s:s + 64]
-            for i, p in zip(batch, model(**build_teacher.pad(tok, enc, batch)).logits.argmax(-1).tolist()):
-                out[i] = LABELS[p]
-    return out
+    return (AutoModelForSequenceClassification.from_pretrained(teacher, use_safetensors=True, local_files_only=True),
+            AutoTokenizer.from_pretrained(teacher, local_files_only=True))
 
 
 def share(flags: list[bool]) -> str:
@@ -94,10 +75,14 @@ def main(argv: list[str] | None = None) -> int:
         report = json.loads(report_file.read_text(encoding="utf-8"))
         student = {s["name"]: s["agreement"]["value"] for s in report["slices"] if s.get("agreement")}
 
-    for split in ("eval", "dev"):
-        rows = build_teacher.read_rows(data / f"{split}.jsonl")
-        ref = predict(main_teacher, rows, args.threads)
-        preds = {seed: predict(t, rows, args.threads) for seed, t in others.items()}
+    splits = {split: build_teacher.read_rows(data / f"{split}.jsonl") for split in ("eval", "dev")}
+    labels: dict[int, dict[str, list[str]]] = {}   # seed -> split -> the teacher's label per row
+    for seed, folder in {0: main_teacher, **others}.items():
+        model, tok = load(folder, args.threads)
+        labels[seed] = {split: predict(model, tok, rows) for split, rows in splits.items()}
+    for split, rows in splits.items():
+        ref = labels[0][split]
+        preds = {seed: labels[seed][split] for seed in others}
         names = SLICES if split == "eval" else ["all"]
         header = ["slice", "n", "teacher (seed 0) acc."]
         for seed in others:
