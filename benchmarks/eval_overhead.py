@@ -35,7 +35,9 @@ With `--against REV`, the code of git revision REV (checked out into a temporary
 and this checkout each run the cached re-run (c) against the bare student loop (d), in
 processes of their own that alternate (--processes, 5 each; --repeats rounds in each, after a
 warm-up), each on its own copy of the toy project; it prints both codes' round ratios, their
-medians and the difference.
+medians and the difference. A third set of processes runs REV's code with its garbage-collector
+switches (`gc.freeze`, `gc.disable`) made no-ops, which this checkout may not use, so the
+difference they made is measured apart from the rest.
 """
 
 from __future__ import annotations
@@ -224,9 +226,17 @@ def perf_counter_latency(project: Path, role: str, texts: list[str], calls: int,
     return percentile(ms, 50), percentile(ms, 95)
 
 
-def cached_rounds(code: Path, project: Path, rounds: int, threads: int, batch_size: int) -> None:
+def cached_rounds(code: Path, project: Path, rounds: int, threads: int, batch_size: int,
+                  collector_switches: bool = True) -> None:
     """In this process, with ``code``'s harness: after a warm-up, ``rounds`` times (c) then
-    (d); prints the round ratios as one JSON line."""
+    (d); prints the round ratios as one JSON line. Without ``collector_switches``, the
+    code's calls that switch the garbage collector off or freeze its heap do nothing, so
+    an older revision that made them is timed as it would run without them."""
+    if not collector_switches:
+        import gc
+
+        # a measurement only: this worker process runs nothing else
+        gc.disable = gc.freeze = gc.enable = gc.unfreeze = lambda: None  # type: ignore[assignment]
     sys.path.insert(0, str(code))  # ahead of this checkout: `import harness` takes CODE's
     import torch
 
@@ -241,15 +251,16 @@ def cached_rounds(code: Path, project: Path, rounds: int, threads: int, batch_si
     kw = {"latency_threads": threads} if "latency_threads" in harness.evaluate.__code__.co_varnames else {}
     harness.evaluate(project, out_dir=project / "report", batch_size=batch_size, **kw)    # fills the cache
     bare_loop([project / "student"], texts, batch_size, limits)
-    ratios = []
+    ratios, cs, ds = [], [], []
     for _ in range(rounds):
         t0 = time.perf_counter()
         harness.evaluate(project, out_dir=project / "report", batch_size=batch_size, **kw)
-        c = time.perf_counter() - t0
+        cs.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         bare_loop([project / "student"], texts, batch_size, limits)
-        ratios.append(c / (time.perf_counter() - t0))
-    print(json.dumps({"ratios": ratios}))
+        ds.append(time.perf_counter() - t0)
+        ratios.append(cs[-1] / ds[-1])
+    print(json.dumps({"ratios": ratios, "c": cs, "d": ds}))
 
 
 def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int, batch_size: int) -> None:
@@ -263,23 +274,37 @@ def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int,
         for which in ("old", "new"):
             projects[which] = Path(tmp) / "projects" / which
             shutil.copytree(base, projects[which])
-        ratios: dict[str, list[float]] = {"new": [], "old": []}
+        projects["bare"] = Path(tmp) / "projects" / "bare"
+        shutil.copytree(base, projects["bare"])
+        ratios: dict[str, list[float]] = {"new": [], "old": [], "bare": []}
+        seconds: dict[str, dict[str, list[float]]] = {w: {"c": [], "d": []} for w in ratios}
+        # "bare": REV's code with its collector switches made no-ops (f9b2839 froze the heap
+        # inside evaluate; the restructure removed that), so the switch's share is measured
         for _ in range(processes):
-            for which, code in (("old", old), ("new", ROOT)):
+            for which, code in (("old", old), ("bare", old), ("new", ROOT)):
                 proc = subprocess.run([sys.executable, __file__, "--worker", str(code), str(projects[which]),
                                        "--repeats", str(rounds), "--threads", str(threads),
-                                       "--batch-size", str(batch_size)],
+                                       "--batch-size", str(batch_size)]
+                                      + (["--no-collector-switches"] if which == "bare" else []),
                                       capture_output=True, text=True, cwd=str(code))
                 if proc.returncode:
                     raise SystemExit(f"{which} worker failed:\n{proc.stderr[-3000:]}")
-                ratios[which] += json.loads(proc.stdout.strip().splitlines()[-1])["ratios"]
+                out = json.loads(proc.stdout.strip().splitlines()[-1])
+                ratios[which] += out["ratios"]
+                for part in ("c", "d"):
+                    seconds[which][part] += out[part]
         print(f"cached re-run (c) against the bare student loop (d), {rows:,} rows, {threads} torch thread(s); "
               f"{processes} alternating processes per code, {rounds} rounds each:")
-        for which, label in (("new", "this checkout"), ("old", rev)):
+        for which, label in (("new", "this checkout"), ("old", rev),
+                             ("bare", f"{rev}, its garbage-collector switches made no-ops")):
             print(f"  {label}: median {statistics.median(ratios[which]):.3f}; rounds "
                   + " ".join(f"{r:.2f}" for r in ratios[which]))
-        new, prev = statistics.median(ratios["new"]), statistics.median(ratios["old"])
-        print(f"  difference: {new - prev:+.3f} (this checkout minus {rev})")
+            print(f"    (c) median {statistics.median(seconds[which]['c']):.3f} s, mean "
+                  f"{statistics.fmean(seconds[which]['c']):.3f} s; (d) median "
+                  f"{statistics.median(seconds[which]['d']):.3f} s in the same processes")
+        new, prev, bare = (statistics.median(ratios[w]) for w in ("new", "old", "bare"))
+        print(f"  difference: {new - prev:+.3f} (this checkout minus {rev}); "
+              f"{new - bare:+.3f} (this checkout minus {rev} without its collector switches)")
 
 
 def main() -> None:
@@ -297,6 +322,7 @@ def main() -> None:
                     help="time the cached re-run of REV's code and this checkout's side by side")
     ap.add_argument("--processes", type=int, default=5, help="processes per code with --against")
     ap.add_argument("--worker", nargs=2, metavar=("CODE", "PROJECT"), help=argparse.SUPPRESS)
+    ap.add_argument("--no-collector-switches", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads for everything (1: stable timings on a shared machine)")
     ap.add_argument("--project", type=Path, default=None,
@@ -305,7 +331,8 @@ def main() -> None:
     args = ap.parse_args()
 
     if args.worker:
-        cached_rounds(Path(args.worker[0]), Path(args.worker[1]), args.repeats, args.threads, args.batch_size)
+        cached_rounds(Path(args.worker[0]), Path(args.worker[1]), args.repeats, args.threads, args.batch_size,
+                      collector_switches=not args.no_collector_switches)
         return
     if args.against:
         side_by_side(args.against, args.rows, args.repeats, args.processes, args.threads, args.batch_size)

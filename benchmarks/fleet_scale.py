@@ -5,8 +5,10 @@
 
 With `--against REV`, the code of git revision REV (checked out into a temporary worktree)
 is timed on the same registry, its cold runs alternating with this checkout's, and the
-ratio of the medians is printed. The registry is then built from REV's demo fleet, which
-both versions can read.
+ratio of the medians is printed. A third set of runs takes REV's code with its garbage-
+collector switches made no-ops and its exit through `os._exit` made a normal one (tricks this
+checkout may not use), so what they were worth is measured apart from the rest. The registry
+is then built from REV's demo fleet, which both versions can read.
 
 Builds each registry in a temporary folder from the demo fleet's entries (every model a
 manifest copy with its latest report; a tenth with a drift record; states mixed: healthy,
@@ -123,8 +125,26 @@ def main() -> None:
                   f"load average now {os.getloadavg()[0]:.1f}")
 
 
+#: Runs `python -m harness` with the collector switches (`gc.disable`, `gc.freeze`) made
+#: no-ops and `os._exit` in the main process turned into a normal exit; forked children keep
+#: the real one. So an older revision that used them is timed as it would run without them.
+WITHOUT_TRICKS = """
+import gc, os, runpy, sys
+gc.disable = gc.freeze = lambda: None
+real_exit, main_pid = os._exit, os.getpid()
+def normal_exit(code):
+    if os.getpid() != main_pid:
+        real_exit(code)
+    raise SystemExit(code)
+os._exit = normal_exit
+sys.argv[0] = "stillhouse"
+runpy.run_module("harness", run_name="__main__", alter_sys=True)
+"""
+
+
 def side_by_side(sizes: list[int], runs: int, rev: str) -> None:
-    """Cold runs of REV's code and this checkout's, alternating, on one registry per size."""
+    """Cold runs of REV's code, REV's code without its collector switches and fast exit, and
+    this checkout's, alternating, on one registry per size."""
     with tempfile.TemporaryDirectory() as tmp, worktree(rev, Path(tmp) / "old") as old:
         print(f"cores: {os.cpu_count()}; this checkout vs {rev}")
         for n in sizes:
@@ -132,16 +152,20 @@ def side_by_side(sizes: list[int], runs: int, rev: str) -> None:
             reg.mkdir()
             build_registry(reg, n, demo=old / "examples" / "demo-fleet")
             os.sync()
-            times: dict[str, list[float]] = {"new": [], "old": []}
+            times: dict[str, list[float]] = {"new": [], "old": [], "bare": []}
             for _ in range(runs):
-                for which, code in (("old", old), ("new", ROOT)):
+                for which, code in (("old", old), ("bare", old), ("new", ROOT)):
                     shutil.rmtree(reg / ".stillhouse", ignore_errors=True)
-                    times[which].append(_time([sys.executable, "-m", "harness", "fleet", str(reg), "--out",
+                    run = ["-c", WITHOUT_TRICKS] if which == "bare" else ["-m", "harness"]
+                    times[which].append(_time([sys.executable, *run, "fleet", str(reg), "--out",
                                                str(Path(tmp) / f"out-{which}")], code))
-            new, prev = statistics.median(times["new"]), statistics.median(times["old"])
+            new, prev, bare = (statistics.median(times[w]) for w in ("new", "old", "bare"))
             print(f"{n:>6} models cold: this checkout {' '.join(f'{x:.2f}' for x in times['new'])} s, "
                   f"{rev} {' '.join(f'{x:.2f}' for x in times['old'])} s; medians {new:.2f} vs {prev:.2f} s: "
                   f"{new / prev:.2f}x")
+            print(f"{'':>6} {rev} without its collector switches and os._exit: "
+                  f"{' '.join(f'{x:.2f}' for x in times['bare'])} s; median {bare:.2f} s; this checkout "
+                  f"{new / bare:.2f}x that")
 
 
 if __name__ == "__main__":
