@@ -292,14 +292,25 @@ def signature_problems(report: EvalReport, key: bytes | None) -> list[str]:
     return signature_problems_of(hashlib.sha256(canonical_bytes(report)).hexdigest(), report.signature, key)
 
 
+#: Rows per block of `predictions_digest`: bounded memory on any size of eval set.
+DIGEST_BLOCK_ROWS = 4096
+
+
 def predictions_digest(ids: list[str], teacher: list[Any], student: list[Any] | None) -> str:
     """sha256 over every row's id and both models' outputs (and probabilities): binds the
-    report's figures to the answers they were computed from."""
-    h = hashlib.sha256(b"stillhouse-predictions-v1\n")
-    encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # json.dumps's bytes, one encoder
-    for i, rid in enumerate(ids):
-        row = [rid, teacher[i].output, teacher[i].probs]
-        if student is not None:
-            row += [student[i].output, student[i].probs]
-        h.update(encode(row).encode() + b"\n")
+    report's figures to the answers they were computed from. The rows, each
+    ``[id, teacher output, teacher probs(, student output, student probs)]``, go in blocks
+    of `DIGEST_BLOCK_ROWS`, each block a compact JSON array as pydantic serialises it (the
+    encoder of `canonical_bytes`, one call per block)."""
+    from pydantic_core import to_json
+
+    h = hashlib.sha256(b"stillhouse-predictions-v2\n")
+    for start in range(0, len(ids), DIGEST_BLOCK_ROWS):
+        end = min(start + DIGEST_BLOCK_ROWS, len(ids))
+        if student is None:
+            rows = [[ids[i], teacher[i].output, teacher[i].probs] for i in range(start, end)]
+        else:
+            rows = [[ids[i], teacher[i].output, teacher[i].probs, student[i].output, student[i].probs]
+                    for i in range(start, end)]
+        h.update(to_json(rows))
     return h.hexdigest()

@@ -3,7 +3,8 @@
 `stillhouse validate` and `stillhouse eval` read a file with this same function, so a slice
 rule or a required field means the same thing to both. JSONL and CSV use the standard
 library (a byte-order mark is skipped; CSV values stay text); Parquet needs pyarrow and
-is read only if it is installed. Limits, so a broken or hostile file fails in bounded time
+is read only if it is installed. JSON rows are parsed by pydantic-core (which pydantic
+brings), one call per line in compiled code. Limits, so a broken or hostile file fails in bounded time
 and memory with a message that names the line:
 
 - a file of at most `MAX_FILE_BYTES`;
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,13 @@ def _depth(obj: Any, limit: int) -> int:
     return deepest
 
 
+#: pydantic-core's parser places an error at "line 1 column N" of the one line it was given.
+_AT_LINE_1 = re.compile(r" at line 1 column (\d+)$")
+
+
 def _jsonl(path: Path) -> list[dict[str, Any]]:
+    from pydantic_core import from_json
+
     rows = []
     with open(path, "rb") as f:
         for i, raw in enumerate(f, 1):
@@ -63,11 +70,12 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TableError(f"line {i}: not valid JSON ({exc.msg})") from None
-            except RecursionError:
-                raise TableError(f"line {i}: JSON nested too deeply") from None
+                obj = from_json(line.rstrip("\r\n"))
+            except ValueError as exc:
+                if "recursion limit" in str(exc):
+                    raise TableError(f"line {i}: JSON nested more than {MAX_DEPTH} levels") from None
+                why = _AT_LINE_1.sub(r", column \1", str(exc))
+                raise TableError(f"line {i}: not valid JSON ({why})") from None
             if not isinstance(obj, dict):
                 raise TableError(f"line {i}: expected a JSON object, found {type(obj).__name__}")
             # A row nests at most one level deeper than its count of brackets (a scalar is a

@@ -123,6 +123,27 @@ def test_a_deeply_nested_eval_row_is_refused_past_the_limit(tmp_path: Path, dept
             read_rows(path)
 
 
+@pytest.mark.parametrize("line, where", [('{"id": "b", "text": "x"', "column 23"),
+                                         ('{"id": "b"} {"id": "c"}', "trailing characters, column 13"),
+                                         ('{"id": "b", "text": nope}', "column 22")])
+def test_a_broken_json_row_is_named_by_line_and_column(tmp_path: Path, line: str, where: str) -> None:
+    from standards.tabular import TableError, read_rows
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"id": "a", "text": "fine"}\n\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(TableError, match=r"^line 3: not valid JSON \(.*" + where + r"\)$"):
+        read_rows(path)
+
+
+def test_a_row_nested_past_the_parser_limit_is_refused_like_any_deep_row(tmp_path: Path) -> None:
+    from standards.tabular import TableError, read_rows
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"id": "a", "x": ' + "[" * 5000 + "]" * 5000 + "}\n", encoding="utf-8")
+    with pytest.raises(TableError, match="line 1: JSON nested more than 32 levels"):
+        read_rows(path)
+
+
 def test_a_symlink_out_of_the_project_is_refused(tmp_path: Path) -> None:
     project = classification_project(tmp_path / "p", teacher="recorded", n=20)
     outside = tmp_path / "elsewhere.json"
@@ -213,3 +234,13 @@ def test_markdown_tables_hold_whatever_a_manifest_says(minimal_project: Path) ->
         if line.startswith("|"):
             cells = line.strip().strip("|").split(" | ")
             assert not any(c.strip() == "x" for c in cells), line
+
+
+def test_a_callable_answering_probabilities_that_are_not_numbers_is_exit_2(tmp_path: Path) -> None:
+    project = classification_project(tmp_path / "p", n=10, module="wordy_teacher")
+    (project / "wordy_teacher.py").write_text(
+        "def answer(texts):\n    return [{'output': 'billing', 'probs': 'very likely'} for _ in texts]\n")
+    res = run_cli("eval", project, "--quiet")
+    assert res.code == 2 and "'probs' should be a list of numbers, found 'very likely'" in res.stderr, res.stderr
+    _no_traceback(res)
+    assert not (project / "report" / "report.json").exists()

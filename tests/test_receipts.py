@@ -237,3 +237,21 @@ def test_bars_tighter_than_their_slice_can_certify_warn(evaluated_minimal: Path)
     out = json.loads(run_cli("validate", evaluated_minimal, "--format", "json").stdout)
     bar6 = next(r for r in out["results"] if r["id"] == "BAR-006")
     assert bar6["status"] == "warn" and "all: max_drop_vs_teacher 0.001" in bar6["detail"]
+
+
+def test_the_predictions_digest_covers_every_row_and_block() -> None:
+    """Rows go in blocks; a change in a later block, or a row moved across a block's end,
+    still changes the digest, and equal answers give equal digests."""
+    from harness.eval.adapters import Prediction
+
+    n = receipts.DIGEST_BLOCK_ROWS + 10
+    ids = [f"r{i}" for i in range(n)]
+    teacher = [Prediction("a", (0.75, 0.25)) for _ in range(n)]
+    student = [Prediction("a", (0.5, 0.5)) for _ in range(n)]
+    digest = receipts.predictions_digest(ids, teacher, student)
+    assert digest == receipts.predictions_digest(list(ids), list(teacher), list(student))
+    changed = list(student)
+    changed[n - 1] = Prediction("a", (0.5000001, 0.4999999))
+    assert receipts.predictions_digest(ids, teacher, changed) != digest
+    assert receipts.predictions_digest(ids, teacher, None) != digest
+    assert receipts.predictions_digest(ids[:-1], teacher[:-1], student[:-1]) != digest
