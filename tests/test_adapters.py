@@ -50,7 +50,7 @@ def toy_kind():
         def predict(self, ids: list[str], inputs: list[str]) -> list[Prediction]:
             labels = self.settings.labels or [self.spec.answer]
             probs = [1.0 if lab == self.spec.answer else 0.0 for lab in labels]
-            return [Prediction(self.spec.answer, probs) for _ in ids]
+            return [Prediction(self.spec.answer, tuple(probs)) for _ in ids]
 
     yield ToyAdapter
     REGISTRY.pop("toy", None)
@@ -100,3 +100,19 @@ def test_an_unknown_kind_lists_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(AdapterError, match="known kinds: callable, endpoint, hub, local, recorded"):
         make_adapter("teacher", Nowhere(), settings, tmp_path)
 
+
+
+def test_a_prediction_is_a_plain_immutable_record() -> None:
+    """One per row per model: its probabilities a tuple of floats, which the collector stops
+    tracking (a full collection then does not walk every row's probabilities); it reads and
+    writes the cache's JSON both ways."""
+    import gc
+
+    pred = Prediction.from_json({"output": "billing", "probs": [0.75, 0.25]})
+    with pytest.raises(AttributeError):
+        pred.output = "other"  # type: ignore[misc]
+    assert pred.probs == (0.75, 0.25)
+    gc.collect()
+    assert not gc.is_tracked(pred.probs)
+    assert Prediction.from_json(pred.to_json()) == pred
+    assert Prediction.from_json({"output": "x", "probs": [0.5, 0.5]}).probs == (0.5, 0.5)

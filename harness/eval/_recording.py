@@ -158,7 +158,7 @@ def read_recording(path: Path, display: str, *, labels: list[str] | None, task: 
                 raise ManifestError([Problem(where, "id", f"ids unique within a set",
                                              f"{key!r} appears more than once" + (f" in set {set_name!r}" if set_name else ""))])
             tin, tout = obj.get("input_tokens"), obj.get("output_tokens")
-            answers[key] = Prediction(output, [float(x) for x in probs] if probs is not None else None,
+            answers[key] = Prediction(output, tuple(float(x) for x in probs) if probs is not None else None,
                                       tin if isinstance(tin, int) else None, tout if isinstance(tout, int) else None)
             if digest is not None:
                 rec.inputs.setdefault(set_name, {})[key] = digest

@@ -7,16 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from ..._errors import AdapterError
 
-@dataclass
-class Prediction:
-    """One model output for one example."""
+class Prediction(NamedTuple):
+    """One model output for one example, immutable. `probs` is a tuple of floats: the garbage
+    collector stops tracking such a tuple once it has seen it, and an eval holds one per row
+    per model, which as lists every full collection would walk."""
 
     output: str
-    probs: list[float] | None = None
+    probs: tuple[float, ...] | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
 
@@ -29,8 +30,9 @@ class Prediction:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Prediction:
-        return cls(output=d["output"], probs=d.get("probs"), input_tokens=d.get("input_tokens"),
-                   output_tokens=d.get("output_tokens"))
+        probs = d.get("probs")
+        return cls(output=d["output"], probs=tuple(probs) if probs is not None else None,
+                   input_tokens=d.get("input_tokens"), output_tokens=d.get("output_tokens"))
 
 
 @dataclass

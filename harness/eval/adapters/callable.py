@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import numbers
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,13 @@ def _coerce(obj: Any, where: str) -> Prediction:
     if isinstance(obj, str):
         return Prediction(obj)
     if isinstance(obj, dict) and "output" in obj:
-        return Prediction(str(obj["output"]), obj.get("probs"))
+        probs = obj.get("probs")
+        if probs is None:
+            return Prediction(str(obj["output"]))
+        if isinstance(probs, (list, tuple)) and all(isinstance(x, numbers.Real) and not isinstance(x, bool)
+                                                    for x in probs):
+            return Prediction(str(obj["output"]), tuple(float(x) for x in probs))
+        raise AdapterError(f"{where}: 'probs' should be a list of numbers, found {probs!r:.80}")
     raise AdapterError(f"{where}: expected a string or {{'output': ..., 'probs': [...]}} per input, found {obj!r:.80}")
 
 

@@ -140,7 +140,7 @@ class LocalClassifier(_Local):
         # pick the same integer (half to even) and divide it by 1e7 correctly rounded; a test
         # compares the two (rounding in torch saves a Python call per value).
         rows = torch.round(probs.double(), decimals=7).tolist()
-        return [Prediction(self.labels[t], row) for t, row in zip(top, rows)]
+        return [Prediction(self.labels[t], tuple(row)) for t, row in zip(top, rows)]
 
 
 class LocalGenerator(_Local):
