@@ -35,7 +35,8 @@ With `--against REV`, the code of git revision REV (checked out into a temporary
 and this checkout each run the cached re-run (c) against the bare student loop (d), in
 processes of their own that alternate (--processes, 5 each; --repeats rounds in each, after a
 warm-up), each on its own copy of the toy project; it prints both codes' round ratios, their
-medians and the difference. A third set of processes runs REV's code with its garbage-collector
+medians and the difference, and each code's seconds of (c) and (d) with the time the garbage
+collector ran during (c) (observed through `gc.callbacks`, never switched). A third set of processes runs REV's code with its garbage-collector
 switches (`gc.freeze`, `gc.disable`) made no-ops, which this checkout may not use, so the
 difference they made is measured apart from the rest.
 """
@@ -251,16 +252,34 @@ def cached_rounds(code: Path, project: Path, rounds: int, threads: int, batch_si
     kw = {"latency_threads": threads} if "latency_threads" in harness.evaluate.__code__.co_varnames else {}
     harness.evaluate(project, out_dir=project / "report", batch_size=batch_size, **kw)    # fills the cache
     bare_loop([project / "student"], texts, batch_size, limits)
-    ratios, cs, ds = [], [], []
+    import gc
+
+    # Observed, not changed: how long the collector ran during each (c), and whether a full
+    # (oldest-generation) collection was among its runs.
+    collecting: dict[str, float] = {}
+    spent: list[tuple[int, float]] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting["since"] = time.perf_counter()
+        else:
+            spent.append((info["generation"], time.perf_counter() - collecting["since"]))
+
+    ratios, cs, ds, gcs, fulls = [], [], [], [], []
     for _ in range(rounds):
+        gc.callbacks.append(note)
+        spent.clear()
         t0 = time.perf_counter()
         harness.evaluate(project, out_dir=project / "report", batch_size=batch_size, **kw)
         cs.append(time.perf_counter() - t0)
+        gc.callbacks.remove(note)
+        gcs.append(sum(s for _, s in spent))
+        fulls.append(sum(g == 2 for g, _ in spent))
         t0 = time.perf_counter()
         bare_loop([project / "student"], texts, batch_size, limits)
         ds.append(time.perf_counter() - t0)
         ratios.append(cs[-1] / ds[-1])
-    print(json.dumps({"ratios": ratios, "c": cs, "d": ds}))
+    print(json.dumps({"ratios": ratios, "c": cs, "d": ds, "gc": gcs, "full": fulls}))
 
 
 def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int, batch_size: int) -> None:
@@ -277,7 +296,7 @@ def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int,
         projects["bare"] = Path(tmp) / "projects" / "bare"
         shutil.copytree(base, projects["bare"])
         ratios: dict[str, list[float]] = {"new": [], "old": [], "bare": []}
-        seconds: dict[str, dict[str, list[float]]] = {w: {"c": [], "d": []} for w in ratios}
+        seconds: dict[str, dict[str, list[float]]] = {w: {"c": [], "d": [], "gc": [], "full": []} for w in ratios}
         # "bare": REV's code with its collector switches made no-ops (f9b2839 froze the heap
         # inside evaluate; the restructure removed that), so the switch's share is measured
         for _ in range(processes):
@@ -291,7 +310,7 @@ def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int,
                     raise SystemExit(f"{which} worker failed:\n{proc.stderr[-3000:]}")
                 out = json.loads(proc.stdout.strip().splitlines()[-1])
                 ratios[which] += out["ratios"]
-                for part in ("c", "d"):
+                for part in ("c", "d", "gc", "full"):
                     seconds[which][part] += out[part]
         print(f"cached re-run (c) against the bare student loop (d), {rows:,} rows, {threads} torch thread(s); "
               f"{processes} alternating processes per code, {rounds} rounds each:")
@@ -302,6 +321,10 @@ def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int,
             print(f"    (c) median {statistics.median(seconds[which]['c']):.3f} s, mean "
                   f"{statistics.fmean(seconds[which]['c']):.3f} s; (d) median "
                   f"{statistics.median(seconds[which]['d']):.3f} s in the same processes")
+            sec = seconds[which]
+            print(f"    garbage collection during (c): mean {statistics.fmean(sec['gc']):.3f} s; a full collection "
+                  f"in {sum(f > 0 for f in sec['full'])} of {len(sec['full'])} runs; (c) less collection: median "
+                  f"{statistics.median([c - g for c, g in zip(sec['c'], sec['gc'])]):.3f} s")
         new, prev, bare = (statistics.median(ratios[w]) for w in ("new", "old", "bare"))
         print(f"  difference: {new - prev:+.3f} (this checkout minus {rev}); "
               f"{new - bare:+.3f} (this checkout minus {rev} without its collector switches)")
