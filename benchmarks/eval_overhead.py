@@ -50,6 +50,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -265,21 +266,25 @@ def cached_rounds(code: Path, project: Path, rounds: int, threads: int, batch_si
         else:
             spent.append((info["generation"], time.perf_counter() - collecting["since"]))
 
-    ratios, cs, ds, gcs, fulls = [], [], [], [], []
-    for _ in range(rounds):
+    def timed(run: Callable[[], object]) -> tuple[float, float, int]:
+        """Seconds of ``run``, seconds of them the collector ran, and its full collections."""
         gc.callbacks.append(note)
         spent.clear()
         t0 = time.perf_counter()
-        harness.evaluate(project, out_dir=project / "report", batch_size=batch_size, **kw)
-        cs.append(time.perf_counter() - t0)
+        run()
+        took = time.perf_counter() - t0
         gc.callbacks.remove(note)
-        gcs.append(sum(s for _, s in spent))
-        fulls.append(sum(g == 2 for g, _ in spent))
-        t0 = time.perf_counter()
-        bare_loop([project / "student"], texts, batch_size, limits)
-        ds.append(time.perf_counter() - t0)
-        ratios.append(cs[-1] / ds[-1])
-    print(json.dumps({"ratios": ratios, "c": cs, "d": ds, "gc": gcs, "full": fulls}))
+        return took, sum(s for _, s in spent), sum(g == 2 for g, _ in spent)
+
+    out: dict[str, list[float]] = {k: [] for k in ("ratios", "c", "d", "gc", "full", "gc_d", "full_d")}
+    for _ in range(rounds):
+        c, gc_c, full_c = timed(lambda: harness.evaluate(project, out_dir=project / "report",
+                                                          batch_size=batch_size, **kw))
+        d, gc_d, full_d = timed(lambda: bare_loop([project / "student"], texts, batch_size, limits))
+        for k, v in zip(("c", "gc", "full", "d", "gc_d", "full_d", "ratios"),
+                        (c, gc_c, full_c, d, gc_d, full_d, c / d)):
+            out[k].append(v)
+    print(json.dumps(out))
 
 
 def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int, batch_size: int) -> None:
@@ -296,7 +301,8 @@ def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int,
         projects["bare"] = Path(tmp) / "projects" / "bare"
         shutil.copytree(base, projects["bare"])
         ratios: dict[str, list[float]] = {"new": [], "old": [], "bare": []}
-        seconds: dict[str, dict[str, list[float]]] = {w: {"c": [], "d": [], "gc": [], "full": []} for w in ratios}
+        parts = ("c", "d", "gc", "full", "gc_d", "full_d")
+        seconds: dict[str, dict[str, list[float]]] = {w: {k: [] for k in parts} for w in ratios}
         # "bare": REV's code with its collector switches made no-ops (f9b2839 froze the heap
         # inside evaluate; the restructure removed that), so the switch's share is measured
         for _ in range(processes):
@@ -310,7 +316,7 @@ def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int,
                     raise SystemExit(f"{which} worker failed:\n{proc.stderr[-3000:]}")
                 out = json.loads(proc.stdout.strip().splitlines()[-1])
                 ratios[which] += out["ratios"]
-                for part in ("c", "d", "gc", "full"):
+                for part in parts:
                     seconds[which][part] += out[part]
         print(f"cached re-run (c) against the bare student loop (d), {rows:,} rows, {threads} torch thread(s); "
               f"{processes} alternating processes per code, {rounds} rounds each:")
@@ -322,12 +328,20 @@ def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int,
                   f"{statistics.fmean(seconds[which]['c']):.3f} s; (d) median "
                   f"{statistics.median(seconds[which]['d']):.3f} s in the same processes")
             sec = seconds[which]
-            print(f"    garbage collection during (c): mean {statistics.fmean(sec['gc']):.3f} s; a full collection "
-                  f"in {sum(f > 0 for f in sec['full'])} of {len(sec['full'])} runs; (c) less collection: median "
-                  f"{statistics.median([c - g for c, g in zip(sec['c'], sec['gc'])]):.3f} s")
+            own = [(c - g) / (d - gd) for c, g, d, gd in zip(sec["c"], sec["gc"], sec["d"], sec["gc_d"])]
+            print(f"    the collector ran {statistics.fmean(sec['gc']):.3f} s per (c) on average (a full collection "
+                  f"in {sum(f > 0 for f in sec['full'])} of {len(sec['full'])}) and {statistics.fmean(sec['gc_d']):.3f} s "
+                  f"per (d) ({sum(f > 0 for f in sec['full_d'])} of {len(sec['full_d'])}); (c)+(d) per round median "
+                  f"{statistics.median([c + d for c, d in zip(sec['c'], sec['d'])]):.3f} s; without the collector's "
+                  f"time, (c) median {statistics.median([c - g for c, g in zip(sec['c'], sec['gc'])]):.3f} s and "
+                  f"(c)/(d) median {statistics.median(own):.3f}")
         new, prev, bare = (statistics.median(ratios[w]) for w in ("new", "old", "bare"))
         print(f"  difference: {new - prev:+.3f} (this checkout minus {rev}); "
               f"{new - bare:+.3f} (this checkout minus {rev} without its collector switches)")
+        own = {w: statistics.median([(c - g) / (d - gd) for c, g, d, gd in zip(
+            seconds[w]["c"], seconds[w]["gc"], seconds[w]["d"], seconds[w]["gc_d"])]) for w in ratios}
+        print(f"  without the collector's time: {own['new'] - own['old']:+.3f} (this checkout minus {rev}); "
+              f"{own['new'] - own['bare']:+.3f} (minus {rev} without its collector switches)")
 
 
 def main() -> None:

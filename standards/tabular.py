@@ -1,11 +1,11 @@
 """The one reader of eval sets, training sets and production samples.
 
 `stillhouse validate` and `stillhouse eval` read a file with this same function, so a slice
-rule or a required field means the same thing to both. JSONL and CSV use the standard
-library (a byte-order mark is skipped; CSV values stay text); Parquet needs pyarrow and
-is read only if it is installed. JSON rows are parsed by pydantic-core (which pydantic
-brings), one call per line in compiled code. Limits, so a broken or hostile file fails in bounded time
-and memory with a message that names the line:
+rule or a required field means the same thing to both. JSONL lines are parsed by
+pydantic-core (which pydantic brings), CSV by the standard library (a byte-order mark is
+skipped in both; CSV values stay text); Parquet needs pyarrow and is read only if it is
+installed. Limits, so a broken or hostile file fails in bounded time and memory with a
+message that names the line:
 
 - a file of at most `MAX_FILE_BYTES`;
 - a row (a JSONL line, a CSV record, a Parquet row's text) of at most `MAX_ROW_BYTES`;
