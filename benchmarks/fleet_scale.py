@@ -6,8 +6,9 @@
 With `--against REV`, the code of git revision REV (checked out into a temporary worktree)
 is timed on the same registry, its cold runs alternating with this checkout's, and the
 ratio of the medians is printed. A third set of runs takes REV's code with its garbage-
-collector switches made no-ops and its exit through `os._exit` made a normal one (tricks this
-checkout may not use), so what they were worth is measured apart from the rest. The registry
+collector switches made no-ops, its exit through `os._exit` made a normal one and its
+forked writers run in the main process (tricks this checkout may not use), so what they
+were worth is measured apart from the rest. The registry
 is then built from REV's demo fleet, which both versions can read.
 
 Builds each registry in a temporary folder from the demo fleet's entries (every model a
@@ -126,8 +127,10 @@ def main() -> None:
 
 
 #: Runs `python -m harness` with the collector switches (`gc.disable`, `gc.freeze`) made
-#: no-ops and `os._exit` in the main process turned into a normal exit; forked children keep
-#: the real one. So an older revision that used them is timed as it would run without them.
+#: no-ops, `os._exit` in the main process turned into a normal exit (forked children keep the
+#: real one) and `harness._io.in_background`, where a revision has it, running its writer in
+#: the main process instead of a forked child. So an older revision that used them is timed as
+#: it would run without them.
 WITHOUT_TRICKS = """
 import gc, os, runpy, sys
 gc.disable = gc.freeze = lambda: None
@@ -137,14 +140,23 @@ def normal_exit(code):
         real_exit(code)
     raise SystemExit(code)
 os._exit = normal_exit
+try:
+    import harness._io as io
+except ImportError:
+    io = None
+if io is not None and hasattr(io, "in_background"):
+    def in_foreground(work):
+        work()
+        return lambda: None
+    io.in_background = in_foreground
 sys.argv[0] = "stillhouse"
 runpy.run_module("harness", run_name="__main__", alter_sys=True)
 """
 
 
 def side_by_side(sizes: list[int], runs: int, rev: str) -> None:
-    """Cold runs of REV's code, REV's code without its collector switches and fast exit, and
-    this checkout's, alternating, on one registry per size."""
+    """Cold runs of REV's code, REV's code without its collector switches, fast exit and
+    forked writers, and this checkout's, alternating, on one registry per size."""
     with tempfile.TemporaryDirectory() as tmp, worktree(rev, Path(tmp) / "old") as old:
         print(f"cores: {os.cpu_count()}; this checkout vs {rev}")
         for n in sizes:
@@ -163,7 +175,7 @@ def side_by_side(sizes: list[int], runs: int, rev: str) -> None:
             print(f"{n:>6} models cold: this checkout {' '.join(f'{x:.2f}' for x in times['new'])} s, "
                   f"{rev} {' '.join(f'{x:.2f}' for x in times['old'])} s; medians {new:.2f} vs {prev:.2f} s: "
                   f"{new / prev:.2f}x")
-            print(f"{'':>6} {rev} without its collector switches and os._exit: "
+            print(f"{'':>6} {rev} without its collector switches, os._exit and forked writers: "
                   f"{' '.join(f'{x:.2f}' for x in times['bare'])} s; median {bare:.2f} s; this checkout "
                   f"{new / bare:.2f}x that")
 
