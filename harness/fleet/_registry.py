@@ -451,7 +451,8 @@ def entry_dirs(registry: Path) -> list[str]:
 class Work:
     """What one batch of entries needs computed: the summary of each file not in the cache
     yet (kind, key, bytes), and the check of each report against its manifest not in the
-    cache yet (key, then the manifest's and the report's file key and bytes). Plain bytes
+    cache yet (key, then the manifest's and the report's file key and bytes; no bytes for a
+    file whose summary is in `files` too, which leaves its receipt on the way). Plain bytes
     and strings: this crosses a process boundary."""
 
     files: list[tuple[str, str, bytes]] = field(default_factory=list)
@@ -481,8 +482,10 @@ def _scan_batch(dirs: list[str], known: dict[str, Summary]) -> tuple[list[EntryF
         if check is not None and check not in known and check not in queued:
             assert ent.manifest is not None and ent.report is not None
             queued.add(check)
-            work.checks.append((check, (f"manifest:{ent.manifest.sha256}", ent.manifest.raw),
-                                (f"report:{ent.report.sha256}", ent.report.raw)))
+            mkey, rkey = f"manifest:{ent.manifest.sha256}", f"report:{ent.report.sha256}"
+            # a file summarised in this batch leaves its receipt there: its bytes go once
+            work.checks.append((check, (mkey, b"" if mkey in queued else ent.manifest.raw),
+                                (rkey, b"" if rkey in queued else ent.report.raw)))
         for _, ref in ent.files():
             ref.raw = b""
     # each kind of work in a stretch: the manifests, then the reports, then the drift records
