@@ -36,9 +36,10 @@ and this checkout each run the cached re-run (c) against the bare student loop (
 processes of their own that alternate (--processes, 5 each; --repeats rounds in each, after a
 warm-up), each on its own copy of the toy project; it prints both codes' round ratios, their
 medians and the difference, and each code's seconds of (c) and (d) with the time the garbage
-collector ran during (c) (observed through `gc.callbacks`, never switched). A third set of processes runs REV's code with its garbage-collector
-switches (`gc.freeze`, `gc.disable`) made no-ops, which this checkout may not use, so the
-difference they made is measured apart from the rest.
+collector ran during each (observed through `gc.callbacks`, never switched). A third set of
+processes runs REV's code with its garbage-collector switches (`gc.freeze`, `gc.disable`)
+made no-ops, which this checkout may not use, so the difference they made is measured apart
+from the rest.
 """
 
 from __future__ import annotations
@@ -318,30 +319,29 @@ def side_by_side(rev: str, rows: int, rounds: int, processes: int, threads: int,
                 ratios[which] += out["ratios"]
                 for part in parts:
                     seconds[which][part] += out[part]
+        collector_free = {w: statistics.median([(c - g) / (d - gd) for c, g, d, gd in zip(
+            sec["c"], sec["gc"], sec["d"], sec["gc_d"])]) for w, sec in seconds.items()}
         print(f"cached re-run (c) against the bare student loop (d), {rows:,} rows, {threads} torch thread(s); "
               f"{processes} alternating processes per code, {rounds} rounds each:")
         for which, label in (("new", "this checkout"), ("old", rev),
                              ("bare", f"{rev}, its garbage-collector switches made no-ops")):
             print(f"  {label}: median {statistics.median(ratios[which]):.3f}; rounds "
                   + " ".join(f"{r:.2f}" for r in ratios[which]))
-            print(f"    (c) median {statistics.median(seconds[which]['c']):.3f} s, mean "
-                  f"{statistics.fmean(seconds[which]['c']):.3f} s; (d) median "
-                  f"{statistics.median(seconds[which]['d']):.3f} s in the same processes")
             sec = seconds[which]
-            own = [(c - g) / (d - gd) for c, g, d, gd in zip(sec["c"], sec["gc"], sec["d"], sec["gc_d"])]
+            print(f"    (c) median {statistics.median(sec['c']):.3f} s, mean {statistics.fmean(sec['c']):.3f} s; "
+                  f"(d) median {statistics.median(sec['d']):.3f} s in the same processes")
             print(f"    the collector ran {statistics.fmean(sec['gc']):.3f} s per (c) on average (a full collection "
                   f"in {sum(f > 0 for f in sec['full'])} of {len(sec['full'])}) and {statistics.fmean(sec['gc_d']):.3f} s "
                   f"per (d) ({sum(f > 0 for f in sec['full_d'])} of {len(sec['full_d'])}); (c)+(d) per round median "
                   f"{statistics.median([c + d for c, d in zip(sec['c'], sec['d'])]):.3f} s; without the collector's "
                   f"time, (c) median {statistics.median([c - g for c, g in zip(sec['c'], sec['gc'])]):.3f} s and "
-                  f"(c)/(d) median {statistics.median(own):.3f}")
+                  f"(c)/(d) median {collector_free[which]:.3f}")
         new, prev, bare = (statistics.median(ratios[w]) for w in ("new", "old", "bare"))
         print(f"  difference: {new - prev:+.3f} (this checkout minus {rev}); "
               f"{new - bare:+.3f} (this checkout minus {rev} without its collector switches)")
-        own = {w: statistics.median([(c - g) / (d - gd) for c, g, d, gd in zip(
-            seconds[w]["c"], seconds[w]["gc"], seconds[w]["d"], seconds[w]["gc_d"])]) for w in ratios}
-        print(f"  without the collector's time: {own['new'] - own['old']:+.3f} (this checkout minus {rev}); "
-              f"{own['new'] - own['bare']:+.3f} (minus {rev} without its collector switches)")
+        free = collector_free
+        print(f"  without the collector's time: {free['new'] - free['old']:+.3f} (this checkout minus {rev}); "
+              f"{free['new'] - free['bare']:+.3f} (minus {rev} without its collector switches)")
 
 
 def main() -> None:

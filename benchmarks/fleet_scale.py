@@ -8,8 +8,8 @@ is timed on the same registry, its cold runs alternating with this checkout's, a
 ratio of the medians is printed. A third set of runs takes REV's code with its garbage-
 collector switches made no-ops, its exit through `os._exit` made a normal one and its
 forked writers run in the main process (tricks this checkout may not use), so what they
-were worth is measured apart from the rest. The registry
-is then built from REV's demo fleet, which both versions can read.
+were worth is measured apart from the rest. The registry is then built from REV's demo
+fleet, which both versions can read.
 
 Builds each registry in a temporary folder from the demo fleet's entries (every model a
 manifest copy with its latest report; a tenth with a drift record; states mixed: healthy,

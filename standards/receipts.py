@@ -33,6 +33,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic_core import to_json
+
 from .report import BarResult, EvalReport, Signature, combine_verdicts
 
 SIGNING_KEY_ENV = "STILLHOUSE_SIGNING_KEY"
@@ -302,8 +304,6 @@ def predictions_digest(ids: list[str], teacher: list[Any], student: list[Any] | 
     ``[id, teacher output, teacher probs(, student output, student probs)]``, go in blocks
     of `DIGEST_BLOCK_ROWS`, each block a compact JSON array as pydantic serialises it (the
     encoder of `canonical_bytes`, one call per block)."""
-    from pydantic_core import to_json
-
     h = hashlib.sha256(b"stillhouse-predictions-v2\n")
     for start in range(0, len(ids), DIGEST_BLOCK_ROWS):
         end = min(start + DIGEST_BLOCK_ROWS, len(ids))

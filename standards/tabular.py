@@ -20,6 +20,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import from_json
+
 #: Largest data file read: an eval set is thousands to a few million short rows.
 MAX_FILE_BYTES = 2 << 30
 #: Largest single row: a message, a document or a prompt, not a data dump.
@@ -53,8 +55,6 @@ _AT_LINE_1 = re.compile(r" at line 1 column (\d+)$")
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
-    from pydantic_core import from_json
-
     rows = []
     with open(path, "rb") as f:
         for i, raw in enumerate(f, 1):

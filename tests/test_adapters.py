@@ -101,7 +101,6 @@ def test_an_unknown_kind_lists_the_known_ones(tmp_path: Path) -> None:
         make_adapter("teacher", Nowhere(), settings, tmp_path)
 
 
-
 def test_a_prediction_is_a_plain_immutable_record() -> None:
     """One per row per model: its probabilities a tuple of floats, which the collector stops
     tracking (a full collection then does not walk every row's probabilities); it reads and

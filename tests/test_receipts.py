@@ -240,7 +240,7 @@ def test_bars_tighter_than_their_slice_can_certify_warn(evaluated_minimal: Path)
 
 
 def test_the_predictions_digest_covers_every_row_and_block() -> None:
-    """Rows go in blocks; a change in a later block, or a row moved across a block's end,
+    """Rows go in blocks; a change in a later block, a missing student or a dropped last row
     still changes the digest, and equal answers give equal digests."""
     from harness.eval.adapters import Prediction
 
