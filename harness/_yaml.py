@@ -131,13 +131,6 @@ _PLAIN = tuple(_WILDCARD)
 _FIRST_CHAR_DECIDES = not _PLAIN
 
 
-def _as_read(ev: Any) -> bool:
-    """Whether a scalar event's value is its data unchanged: quoted or block, or plain with no
-    resolver claiming its first character, and no anchor or tag (the common case, read inline)."""
-    return (ev.__class__ is ScalarEvent and ev.anchor is None and ev.tag is None and _FIRST_CHAR_DECIDES
-            and (not ev.implicit[0] or ev.value[:1] not in _CANDIDATES))
-
-
 _SCALARS = {t: SafeConstructor.yaml_constructors[t] for t in (
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")}
@@ -185,48 +178,63 @@ class _Events:
         return out
 
     def value(self, ev: Any, path: str, depth: int) -> Any:
+        """The data of the node that ``ev`` starts, at field path ``path``, ``depth`` levels down.
+
+        A plain or quoted scalar with nothing to resolve, the bulk of a manifest, is taken
+        from its event inline rather than through `scalar`."""
         if depth > MAX_DEPTH:
             raise _TooDeepEvent(_line(ev))
         cls = ev.__class__
         if cls is ScalarEvent:
             return self.scalar(ev)
-        if ev.__class__ is AliasEvent or ev.anchor is not None or getattr(ev, "tag", None) is not None:
+        if cls is AliasEvent or ev.anchor is not None or ev.tag is not None:
             raise _Unsupported("anchor, alias or tag")
-        get, lines = self.get, self.lines
+        get, lines, candidates = self.get, self.lines, _CANDIDATES
+        inline, deeper = _FIRST_CHAR_DECIDES, depth + 1
         if cls is MappingStartEvent:
             out: dict[Any, Any] = {}
             while True:
                 kev: Any = get()
-                if kev.__class__ is MappingEndEvent:
-                    return out
                 if kev.__class__ is not ScalarEvent:
+                    if kev.__class__ is MappingEndEvent:
+                        return out
                     raise _Unsupported("complex key")
-                key = kev.value if _as_read(kev) else self.scalar(kev)
+                if inline and kev.anchor is None and kev.tag is None and (
+                        not kev.implicit[0] or kev.value[:1] not in candidates):
+                    key = kev.value
+                else:
+                    key = self.scalar(kev)
                 try:
                     duplicate = key in out
                 except TypeError:
                     raise _Unsupported("unhashable key") from None
                 if duplicate:
                     raise _Duplicate(key, _line(kev))
+                sub = ""
+                if lines is not None:
+                    sub = f"{path}.{key}" if path else str(key)
+                    lines.setdefault(sub, _line(kev))
                 vev = get()
-                if lines is None:
-                    out[key] = vev.value if _as_read(vev) else self.value(vev, "", depth + 1)
-                    continue
-                sub = f"{path}.{key}" if path else str(key)
-                lines.setdefault(sub, _line(kev))
-                out[key] = self.value(vev, sub, depth + 1)
+                if (vev.__class__ is ScalarEvent and inline and deeper <= MAX_DEPTH and vev.anchor is None
+                        and vev.tag is None and (not vev.implicit[0] or vev.value[:1] not in candidates)):
+                    out[key] = vev.value
+                else:
+                    out[key] = self.value(vev, sub, deeper)
         if cls is SequenceStartEvent:
             items: list[Any] = []
             while True:
                 iev = get()
                 if iev.__class__ is SequenceEndEvent:
                     return items
-                if lines is None:
-                    items.append(iev.value if _as_read(iev) else self.value(iev, "", depth + 1))
-                    continue
-                sub = f"{path}[{len(items)}]"
-                lines.setdefault(sub, _line(iev))
-                items.append(self.value(iev, sub, depth + 1))
+                sub = ""
+                if lines is not None:
+                    sub = f"{path}[{len(items)}]"
+                    lines.setdefault(sub, _line(iev))
+                if (iev.__class__ is ScalarEvent and inline and deeper <= MAX_DEPTH and iev.anchor is None
+                        and iev.tag is None and (not iev.implicit[0] or iev.value[:1] not in candidates)):
+                    items.append(iev.value)
+                else:
+                    items.append(self.value(iev, sub, deeper))
         raise _Unsupported(f"unexpected event {cls.__name__}")  # pragma: no cover - libyaml keeps order
 
     def document(self) -> Any:

@@ -136,3 +136,21 @@ def test_documents_read_together_share_resolved_scalars_and_agree():
             continue
         assert typed(parse_yaml(text.encode(), "d", resolved=resolved)[0]) == typed(alone), text
     assert resolved  # it was used
+
+
+@pytest.mark.parametrize("lines", [False, True])
+@pytest.mark.parametrize("flow", ["[{}]", "{{x: {}}}"])
+def test_the_depth_limit_counts_a_scalar_like_the_composer_does(flow: str, lines: bool):
+    """A scalar inside MAX_DEPTH containers sits one level deeper than the innermost one;
+    the event path (plain documents) and the composer (here reached through an anchor)
+    draw the line at the same depth."""
+    for n, ok in ((MAX_DEPTH, True), (MAX_DEPTH + 1, False)):
+        doc = "1"
+        for _ in range(n):
+            doc = flow.format(doc)
+        for text in (doc, "&a " + doc):
+            if ok:
+                assert parse_yaml(text.encode(), "d", lines=lines)[0] is not None
+            else:
+                with pytest.raises(ManifestError, match="nesting"):
+                    parse_yaml(text.encode(), "d", lines=lines)
