@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from harness import ManifestError, load_project
 
@@ -77,13 +77,17 @@ def test_manifest_with_fields_replaced(edits):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=40))
+@given(st.text(max_size=40) | st.text(st.sampled_from("ab \r\n&<_|"), max_size=12))
+@example("a\rb | c\r\n- d\n")
 def test_md_escape_backslashes_every_markdown_special_once(text: str):
     """md_escape against its definition: HTML escaped, each of \\`*_{}[]<>()#+!| preceded by a
-    backslash, newlines flattened."""
+    backslash, and Markdown's line endings (a carriage return alone too) flattened."""
     import html
+    import re
 
     from harness.render._escape import _MD_SPECIAL, md_escape
 
     table = {ord(ch): "\\" + ch for ch in _MD_SPECIAL}
-    assert md_escape(text) == html.escape(text, quote=False).translate(table).replace("\n", " ")
+    expected = re.sub(r"\r\n?|\n", " ", html.escape(text, quote=False).translate(table))
+    assert md_escape(text) == expected
+    assert "\r" not in md_escape(text) and "\n" not in md_escape(text)

@@ -16,9 +16,12 @@ import html
 import re
 
 _MD_SPECIAL = "\\`*_{}[]<>()#+!|"
-# Most strings (names, handles, statuses) hold none of these, so search first and
-# substitute only when needed: the fleet page escapes every string of every model.
 _MD_SPECIAL_RE = re.compile("[" + re.escape(_MD_SPECIAL) + "]")
+# Most strings (names, handles, statuses) hold none of these nor `&` or a line break, so
+# one search decides: the fleet page escapes every string of every model.
+_MD_ESCAPE_NEEDED_RE = re.compile("[" + re.escape(_MD_SPECIAL + "&\r\n") + "]")
+# Markdown's line endings: a carriage return alone ends a line too (and so a table row).
+_LINE_END_RE = re.compile(r"\r\n?|\n")
 
 # What md_text escapes, and why each one:
 #   \ ` *      escapes, code spans, emphasis
@@ -41,11 +44,15 @@ def html_escape(text: object) -> str:
 
 def md_escape(text: object) -> str:
     """Escape for Markdown that is rendered to HTML: HTML is neutralised, Markdown
-    punctuation that could form links, emphasis or tables is backslash-escaped."""
-    out = html.escape(str(text), quote=False)
+    punctuation that could form links, emphasis or tables is backslash-escaped, and line
+    breaks (`\\n`, `\\r`, `\\r\\n`) fold into spaces."""
+    out = str(text)
+    if not _MD_ESCAPE_NEEDED_RE.search(out):
+        return out
+    out = html.escape(out, quote=False)
     if _MD_SPECIAL_RE.search(out):
         out = _MD_SPECIAL_RE.sub(_backslash, out)
-    return out.replace("\n", " ")
+    return _LINE_END_RE.sub(" ", out)
 
 
 def md_text(text: object) -> str:
