@@ -8,8 +8,9 @@ is timed on the same registry, its cold runs alternating with this checkout's, a
 ratio of the medians is printed. A third set of runs takes REV's code with its garbage-
 collector switches made no-ops, its exit through `os._exit` made a normal one and its
 forked writers run in the main process (tricks this checkout may not use), so what they
-were worth is measured apart from the rest. The registry is then built from REV's demo
-fleet, which both versions can read.
+were worth is measured apart from the rest. That registry is built from REV's demo fleet,
+which both versions can read; this checkout is also timed on a registry built from its own
+demo fleet, as each version's figure in its README was.
 
 Builds each registry in a temporary folder from the demo fleet's entries (every model a
 manifest copy with its latest report; a tenth with a drift record; states mixed: healthy,
@@ -54,8 +55,8 @@ def build_registry(root: Path, n: int, demo: Path = DEMO) -> None:
         d = demo / "models" / name
         manifest = (d / "stillhouse.yaml").read_text()
         report = (d / "report" / "report.json").read_text()
-        drift = next(iter(sorted((d / "drift").glob("*.json"))), None) if (d / "drift").is_dir() else None
-        templates.append((name, manifest, report, drift.read_text() if drift else None))
+        record = next(iter(sorted((d / "drift").glob("*.json"))), None) if (d / "drift").is_dir() else None
+        templates.append((name, manifest, report, record.read_text() if record else None))
     for i in range(n):
         name, manifest, report, drift = templates[i % len(templates)]
         new = f"{name}-{i:05d}"
@@ -156,29 +157,43 @@ runpy.run_module("harness", run_name="__main__", alter_sys=True)
 
 def side_by_side(sizes: list[int], runs: int, rev: str) -> None:
     """Cold runs of REV's code, REV's code without its collector switches, fast exit and
-    forked writers, and this checkout's, alternating, on one registry per size."""
+    forked writers, and this checkout's, alternating, on one registry per size built from
+    REV's demo fleet; and this checkout's on a registry built from its own demo fleet, whose
+    manifests declare the current standards (no migration on reading) and whose reports
+    carry receipts."""
     with tempfile.TemporaryDirectory() as tmp, worktree(rev, Path(tmp) / "old") as old:
         print(f"cores: {os.cpu_count()}; this checkout vs {rev}")
         for n in sizes:
-            reg = Path(tmp) / f"registry-{n}"
+            reg, own = Path(tmp) / f"registry-{n}", Path(tmp) / f"registry-{n}-own"
             reg.mkdir()
+            own.mkdir()
             build_registry(reg, n, demo=old / "examples" / "demo-fleet")
+            build_registry(own, n)
             os.sync()
-            times: dict[str, list[float]] = {"new": [], "old": [], "bare": []}
+            times: dict[str, list[float]] = {"new": [], "old": [], "bare": [], "own": []}
+            cpu: dict[str, list[float]] = {w: [] for w in times}
             for _ in range(runs):
-                for which, code in (("old", old), ("bare", old), ("new", ROOT)):
-                    shutil.rmtree(reg / ".stillhouse", ignore_errors=True)
+                for which, code, where in (("old", old, reg), ("bare", old, reg), ("new", ROOT, reg),
+                                           ("own", ROOT, own)):
+                    shutil.rmtree(where / ".stillhouse", ignore_errors=True)
                     run = ["-c", WITHOUT_TRICKS] if which == "bare" else ["-m", "harness"]
-                    times[which].append(_time([sys.executable, *run, "fleet", str(reg), "--out",
+                    times[which].append(_time([sys.executable, *run, "fleet", str(where), "--out",
                                                str(Path(tmp) / f"out-{which}")], code))
-            new, prev, bare = (statistics.median(times[w]) for w in ("new", "old", "bare"))
-            print(f"{n:>6} models cold: this checkout {' '.join(f'{x:.2f}' for x in times['new'])} s, "
-                  f"{rev} {' '.join(f'{x:.2f}' for x in times['old'])} s; medians {new:.2f} vs {prev:.2f} s: "
-                  f"{new / prev:.2f}x")
-            print(f"{'':>6} {rev} without its collector switches, os._exit and forked writers: "
-                  f"{' '.join(f'{x:.2f}' for x in times['bare'])} s; median {bare:.2f} s; this checkout "
-                  f"{new / bare:.2f}x that")
+                    cpu[which].append(CPU[-1])
+            new, prev, bare, mine = (statistics.median(times[w]) for w in ("new", "old", "bare", "own"))
+            c = {w: statistics.median(v) for w, v in cpu.items()}
 
+            def runs_of(w: str) -> str:
+                return " ".join(f"{x:.2f}" for x in times[w])
+
+            print(f"{n:>6} models cold: this checkout {runs_of('new')} s, {rev} {runs_of('old')} s; "
+                  f"medians {new:.2f} vs {prev:.2f} s: {new / prev:.2f}x")
+            print(f"{'':>6} {rev} without its collector switches, os._exit and forked writers: "
+                  f"{runs_of('bare')} s; median {bare:.2f} s; this checkout {new / bare:.2f}x that")
+            print(f"{'':>6} this checkout on its own demo fleet's registry (current standards, receipts): "
+                  f"{runs_of('own')} s; median {mine:.2f} s; {mine / bare:.2f}x {rev} without its tricks (on its own)")
+            print(f"{'':>6} CPU seconds (medians, all processes): this checkout {c['new']:.2f} ({c['own']:.2f} on its "
+                  f"own registry), {rev} {c['old']:.2f}, without its tricks {c['bare']:.2f}")
 
 if __name__ == "__main__":
     main()

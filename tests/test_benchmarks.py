@@ -27,6 +27,15 @@ def test_fleet_benchmark_runs_and_reports_cold_and_warm():
     assert "CPU seconds" in out
 
 
+def test_fleet_scale_side_by_side_times_each_code_and_this_one_on_its_own_registry():
+    """`--against REV` checks REV out into a worktree; HEAD keeps the test quick."""
+    out = _run("benchmarks/fleet_scale.py", "--sizes", "30", "--runs", "1", "--against", "HEAD")
+    assert re.search(r"30 models cold: this checkout [\d.]+ s, HEAD [\d.]+ s; .*: [\d.]+x", out), out
+    assert re.search(r"without its collector switches.*this checkout [\d.]+x that", out), out
+    assert re.search(r"on its own demo fleet's registry.*: [\d.]+ s; median [\d.]+ s; [\d.]+x HEAD", out), out
+    assert re.search(r"CPU seconds \(medians, all processes\): this checkout [\d.]+ \([\d.]+ on its own", out), out
+
+
 def test_eval_overhead_benchmark_runs_and_reports_every_ratio():
     out = _run("benchmarks/eval_overhead.py", "--rows", "200", "--repeats", "1", "--pairs", "2",
                "--latency-calls", "20")
