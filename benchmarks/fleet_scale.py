@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/fleet_scale.py [--sizes 1000 10000] [--runs 3]
     .venv/bin/python benchmarks/fleet_scale.py --sizes 10000 --against f9b2839   # side by side
+    .venv/bin/python benchmarks/fleet_scale.py --per-file 1000 --runs 5   # CPU per file, step by step
 
 With `--against REV`, the code of git revision REV (checked out into a temporary worktree)
 is timed on the same registry, its cold runs alternating with this checkout's, and the
@@ -36,7 +37,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from _worktree import worktree  # the benchmarks' own folder is on sys.path
 
@@ -93,9 +96,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--against", metavar="REV", default=None,
                     help="also time the code of this git revision, side by side, on the same registry")
+    ap.add_argument("--per-file", type=int, metavar="N", default=None,
+                    help="instead, time each step of summarising N entries' files, in this process")
     args = ap.parse_args()
     if args.against:
         return side_by_side(args.sizes, args.runs, args.against)
+    if args.per_file:
+        return per_file(args.per_file, args.runs)
     bare = statistics.median(_time([sys.executable, "-c", "pass"]) for _ in range(5))
     print(f"cores: {os.cpu_count()}; python start-up: {bare * 1000:.0f} ms")
     for n in args.sizes:
@@ -125,6 +132,50 @@ def main() -> None:
                   f"no-cache {nocache:.2f} s; warm/start-up {warm / bare:.0f}x; fleet.json {digest}")
             print(f"{'':>6} CPU seconds (user+sys, all processes): cold {cold_cpu:.2f}, warm {warm_cpu:.2f}; "
                   f"load average now {os.getloadavg()[0]:.1f}")
+
+
+def per_file(n: int, runs: int) -> None:
+    """Microseconds per file of each step a fleet worker takes for an entry it has no summary
+    of, on N entries of a registry from the demo fleet, in this process (best of ``runs``
+    passes, each over every file): where a cold run's CPU goes, step by step."""
+    sys.path.insert(0, str(ROOT))
+    import standards
+    from harness._yaml import parse_yaml
+    from harness.fleet import _registry as reg
+    from standards.receipts import self_check, verdict_inputs
+
+    def timed(label: str, step: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        best = float("inf")
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            for x in items:  # each result dropped, as a worker drops what it has summarised
+                step(x)
+            best = min(best, time.perf_counter() - t0)
+        print(f"{label:<58} {best / len(items) * 1e6:8.1f} µs")
+        return [step(x) for x in items]  # kept for the next step, untimed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        build_registry(root, n)
+        dirs = reg.entry_dirs(root)
+        manifests = [Path(d, "stillhouse.yaml").read_bytes() for d in dirs]
+        reports = [Path(d, "report", "report.json").read_bytes() for d in dirs]
+    print(f"{n} entries: a manifest and a report each (mean {sum(map(len, manifests)) / n:.0f} and "
+          f"{sum(map(len, reports)) / n:.0f} bytes); per file:")
+    resolved: dict[str, Any] = {}
+    timed("hash the file's bytes (main process)",
+          lambda raw: reg.hashlib.sha256(raw).hexdigest(), manifests + reports)
+    datas = timed("manifest: YAML, scalars shared across the batch",
+                  lambda raw: parse_yaml(raw, "m", resolved=resolved)[0], manifests)
+    models = timed("manifest: validated (standards.Manifest)", standards.Manifest.model_validate, datas)
+    timed("manifest: verdict inputs (receipt)", verdict_inputs, models)
+    timed("manifest: bar keys (receipt)", reg.bar_keys, models)
+    timed("manifest: whole summary and receipt", lambda raw: reg.manifest_summary(raw, resolved), manifests)
+    parsed = timed("report: validated (standards.EvalReport)", standards.EvalReport.model_validate_json, reports)
+    timed("report: verdict re-derived from its figures (self-check)", self_check, parsed)
+    timed("report: whole summary and receipt", reg.report_summary, reports)
+    pairs = [(reg.manifest_summary(m, resolved)[1], reg.report_summary(r)[1]) for m, r in zip(manifests, reports)]
+    timed("report checked against its manifest", lambda pair: reg.verdict_check(*pair), pairs)
 
 
 #: Runs `python -m harness` with the collector switches (`gc.disable`, `gc.freeze`) made

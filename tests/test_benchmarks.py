@@ -36,6 +36,12 @@ def test_fleet_scale_side_by_side_times_each_code_and_this_one_on_its_own_regist
     assert re.search(r"CPU seconds \(medians, all processes\): this checkout [\d.]+ \([\d.]+ on its own", out), out
 
 
+def test_fleet_scale_per_file_prints_each_step_of_a_worker():
+    out = _run("benchmarks/fleet_scale.py", "--per-file", "14", "--runs", "1")
+    steps = re.findall(r"^(manifest|report|hash)[^\n]*?\s([\d.]+) µs$", out, re.M)
+    assert len(steps) == 10 and all(float(us) > 0 for _, us in steps), out
+
+
 def test_eval_overhead_benchmark_runs_and_reports_every_ratio():
     out = _run("benchmarks/eval_overhead.py", "--rows", "200", "--repeats", "1", "--pairs", "2",
                "--latency-calls", "20")
