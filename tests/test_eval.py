@@ -31,6 +31,14 @@ def _sealed(path: Path) -> dict:
     return json.loads(body)
 
 
+def _cached(path: Path) -> list:
+    """The predictions a sealed cache file holds, decoded by the cache's own reader."""
+    from harness.eval._cache import _rows
+
+    columns = _sealed(path)["outputs"]
+    return _rows(columns, len(columns["output"]))
+
+
 def _calls(log: Path) -> int:
     return sum(int(x) for x in log.read_text().split()) if log.exists() else 0
 
@@ -277,7 +285,7 @@ def test_a_killed_run_leaves_no_report_and_the_rerun_resumes(tmp_path):
     proc.wait(timeout=30)
     parts = list(cache.glob("teacher-*/part-*.json"))
     assert len(parts) >= 2 and not (project / "report").exists()
-    done = sum(len(_sealed(p)["outputs"]) for p in parts)
+    done = sum(len(_cached(p)) for p in parts)
     assert done < 48
     log.unlink()
     proc = _spawn(project, {"STILLHOUSE_TEST_CALLS": str(log)})
@@ -298,7 +306,7 @@ def test_two_concurrent_runs_share_one_cache(tmp_path):
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err.decode()
     outputs = list((project / ".stillhouse" / "cache").glob("teacher-*/outputs.json"))
-    assert len(outputs) == 1 and len(_sealed(outputs[0])["outputs"]) == 32
+    assert len(outputs) == 1 and len(_cached(outputs[0])) == 32
     assert not list(project.rglob("*.tmp"))
     report = load_report(project / "report" / "report.json")
     assert report.slices[0].teacher_accuracy.value == 1.0
@@ -485,16 +493,16 @@ def test_batches_by_length_keep_every_output_on_its_row(tmp_path):
     write_jsonl(project / "data" / "eval.jsonl", rows)
     manifest(project, {"kind": "local", "path": "teacher/"}, {"kind": "local", "path": "student/"}, rows=len(rows))
     report = harness.evaluate(project, checkpoint_rows=40, batch_size=8, latency_calls=3)
-    cached = _sealed(next((project / ".stillhouse" / "cache").glob("teacher-*/outputs.json")))
+    cached = _cached(next((project / ".stillhouse" / "cache").glob("teacher-*/outputs.json")))
     p = load_project(project)
     adapter = make_adapter("teacher", p.manifest.teacher, settings_of(p.manifest), p.dir)
     adapter.load()
     alone = [adapter.predict([r["id"]], [r["text"]])[0] for r in rows]
-    assert len(cached["outputs"]) == len(rows)
-    for row, out, one in zip(rows, cached["outputs"], alone):
-        assert out["output"] == one.output, row["id"]
-        assert max(abs(a - b) for a, b in zip(out["probs"], one.probs)) < 1e-5, row["id"]
-    assert len({tuple(o["probs"]) for o in cached["outputs"]}) > 10  # rows differ, so a shuffle would show
+    assert len(cached) == len(rows)
+    for row, out, one in zip(rows, cached, alone):
+        assert out.output == one.output, row["id"]
+        assert max(abs(a - b) for a, b in zip(out.probs, one.probs)) < 1e-5, row["id"]
+    assert len({o.probs for o in cached}) > 10  # rows differ, so a shuffle would show
     assert report.slices[0].n == len(rows)
 
 
@@ -536,3 +544,20 @@ def test_repeated_runs_of_a_sampling_student(tmp_path):
     from harness import load_project
 
     assert any("repeats" in s for s in recheck(again, load_project(project).manifest).stale)
+
+
+def test_cached_outputs_round_trip_as_columns_and_a_file_of_other_rows_is_refused():
+    """The cache stores outputs as a few long lists; every kind of prediction comes back as
+    it went in, and a file whose columns do not make the rows asked for is not a hit."""
+    from harness.eval._cache import _columns, _rows
+    from harness.eval.adapters import Prediction
+
+    preds = [Prediction("a", (0.25, 0.75)), Prediction("b"), Prediction("c", (1.0,), 3, 5), Prediction("d", ())]
+    columns = json.loads(json.dumps(_columns(preds)))
+    assert _rows(columns, 4) == preds
+    assert all(type(p.probs) is tuple for p in _rows(columns, 4) if p.probs is not None)
+    with pytest.raises(ValueError):
+        _rows(columns, 3)
+    columns["probs"].pop()
+    with pytest.raises(ValueError):
+        _rows(columns, 4)

@@ -32,7 +32,7 @@ from typing import Any
 from .._io import CACHE_DIR, atomic_write_bytes
 from .adapters import Prediction, Settings
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: outputs stored as columns (`_columns`)
 
 
 def output_key(role: str, pin: str, kind: str, eval_sha256: str, settings: Settings,
@@ -76,16 +76,16 @@ class OutputStore:
         data = self._read(self.outputs_file)
         if data is None:
             return None
-        if not isinstance(data, dict) or data.get("key") != self.key or len(data.get("outputs", [])) != n_rows:
+        if not isinstance(data, dict) or data.get("key") != self.key:
             return None
         try:
-            data["predictions"] = [Prediction.from_json(o) for o in data["outputs"]]
-        except (KeyError, TypeError):
+            data["predictions"] = _rows(data.pop("outputs"), n_rows)
+        except (KeyError, TypeError, ValueError):
             return None
         return data
 
     def save_complete(self, predictions: list[Prediction], info: dict[str, Any]) -> None:
-        payload = {"key": self.key, **info, "outputs": [p.to_json() for p in predictions]}
+        payload = {"key": self.key, **info, "outputs": _columns(predictions)}
         _write(self.outputs_file, payload)
 
     # checkpoints ----------------------------------------------------------------------
@@ -102,15 +102,15 @@ class OutputStore:
                 continue
             try:
                 start, end = int(data["start"]), int(data["end"])
-                if data.get("key") != self.key or not 0 <= start < end <= n_rows or len(data["outputs"]) != end - start:
+                if data.get("key") != self.key or not 0 <= start < end <= n_rows:
                     continue
-                parts.append((start, end, [Prediction.from_json(o) for o in data["outputs"]]))
+                parts.append((start, end, _rows(data["outputs"], end - start)))
             except (ValueError, KeyError, TypeError, AttributeError):
                 continue
         return parts
 
     def save_part(self, start: int, end: int, predictions: list[Prediction]) -> None:
-        payload = {"key": self.key, "start": start, "end": end, "outputs": [p.to_json() for p in predictions]}
+        payload = {"key": self.key, "start": start, "end": end, "outputs": _columns(predictions)}
         _write(self._part(start, end), payload)
 
     def _read(self, path: Path) -> Any:
@@ -135,6 +135,41 @@ class OutputStore:
                 p.unlink()
             except FileNotFoundError:  # another run cleared it first
                 pass
+
+
+def _columns(predictions: list[Prediction]) -> dict[str, Any]:
+    """Outputs as a few long lists rather than a dict and a list per row: a reader holds a
+    whole file's rows at once, and per-row containers are what the garbage collector walks."""
+    widths: list[int] = []  # each row's number of probabilities, -1 for none
+    probs: list[float] = []
+    for p in predictions:
+        widths.append(-1 if p.probs is None else len(p.probs))
+        probs.extend(p.probs or ())
+    cols: dict[str, Any] = {"output": [p.output for p in predictions], "probs_width": widths, "probs": probs}
+    for name in ("input_tokens", "output_tokens"):
+        values = [getattr(p, name) for p in predictions]
+        if any(v is not None for v in values):
+            cols[name] = values
+    return cols
+
+
+def _rows(cols: Any, n: int) -> list[Prediction]:
+    """The ``n`` predictions `_columns` stored; ValueError (or KeyError, TypeError) when
+    ``cols`` is not that."""
+    outputs, widths, probs = cols["output"], cols["probs_width"], cols["probs"]
+    tokens = [cols.get(name) or [None] * n for name in ("input_tokens", "output_tokens")]
+    if not all(isinstance(c, list) and len(c) == n for c in (outputs, widths, *tokens)) or not isinstance(probs, list):
+        raise ValueError(f"not {n} rows of outputs")
+    if sum(w for w in widths if w > 0) != len(probs):
+        raise ValueError("the probabilities do not add up to the rows' widths")
+    out, at = [], 0
+    for output, width, tokens_in, tokens_out in zip(outputs, widths, *tokens):
+        if not isinstance(output, str):
+            raise TypeError("an output is not a string")
+        row = None if width < 0 else tuple(probs[at:at + width])
+        at += max(width, 0)
+        out.append(Prediction(output, row, tokens_in, tokens_out))
+    return out
 
 
 def _write(path: Path, payload: dict[str, Any]) -> None:
