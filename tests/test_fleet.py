@@ -336,7 +336,7 @@ def test_cache_follows_file_contents(reg: Path):
     data = manifest("cached")
     d = write_entry(reg, data, report(data, NOW - DAY))
     assert build_fleet(reg, now=NOW).models[0].verdict == "pass"
-    assert (reg / ".stillhouse" / "fleet-cache.json").is_file()
+    assert (reg / ".stillhouse" / "fleet-cache").is_file()
     (d / "report" / "report.json").write_text(json.dumps(report(data, NOW - DAY, verdict="fail")))
     assert build_fleet(reg, now=NOW).models[0].verdict == "fail"
     (d / "stillhouse.yaml").write_text((d / "stillhouse.yaml").read_text().replace("handle: ada", "handle: zed").replace("backup: grace", "backup: yan"))
@@ -448,7 +448,9 @@ def test_the_command_writes_its_cache_only_when_it_changed(tmp_path: Path):
     assert run_cli("fleet", reg).code == 0
     cache, first = reg / CACHE_FILE, (reg / "fleet.json").read_bytes()
     written = (cache.read_bytes(), cache.stat().st_mtime_ns)
-    assert len(json.loads(written[0].partition(b"\n")[2])["entries"]) >= 16  # every manifest and report of the demo
+    seal, header, *entries = written[0].rstrip(b"\n").split(b"\n")  # a line per entry after the seal and header
+    assert "stamp" in json.loads(header) and len(entries) >= 16  # every manifest and report of the demo
+    assert all(json.loads(e.partition(b"\t")[2]) for e in entries)
     assert run_cli("fleet", reg).code == 0
     assert (cache.read_bytes(), cache.stat().st_mtime_ns) == written and (reg / "fleet.json").read_bytes() == first
     m = reg / "models" / "ticket-router" / "stillhouse.yaml"
@@ -475,3 +477,27 @@ def test_the_fleet_command_in_process_changes_no_process_wide_state(tmp_path: Pa
         main(["fleet", str(reg), "--out", str(tmp_path / "out")])
     assert exc.value.code == 0 and gc.isenabled() and sys.path == path_before
     assert (tmp_path / "out" / "fleet.json").is_file()
+
+
+def test_a_sealed_cache_entry_that_does_not_decode_is_summarised_again(tmp_path: Path):
+    """The seal says who wrote the cache, not that every line decodes: an entry that does
+    not make a summary is dropped and its file read again, and the fleet is unchanged."""
+    import hashlib
+    import hmac
+
+    from harness.fleet._registry import CACHE_FILE
+
+    reg = tmp_path / "registry"
+    shutil.copytree(DEMO, reg, ignore=shutil.ignore_patterns(".stillhouse", "fleet.*"))
+    first = build_fleet(reg).model_dump_json()
+    cache = reg / CACHE_FILE
+    _, _, body = cache.read_bytes().partition(b"\n")
+    header, *lines = body.rstrip(b"\n").split(b"\n")
+    broken = [line.partition(b"\t")[0] + b'\t{"name": 1}' if line.startswith(b"manifest:") else line for line in lines]
+    assert broken != lines
+    body = b"\n".join([header, *broken]) + b"\n"
+    cache.write_bytes(hmac.new(b"stillhouse-fleet-cache", body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
+    (reg / ".stillhouse" / "fleet-cache.json").write_text("{}")  # where an older harness kept it
+    assert build_fleet(reg).model_dump_json() == first
+    assert b'{"name": 1}' not in cache.read_bytes()  # the manifests' summaries were written again
+    assert not (reg / ".stillhouse" / "fleet-cache.json").exists()  # the older cache is gone with the save

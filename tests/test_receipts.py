@@ -133,7 +133,7 @@ def test_an_edited_fleet_cache_is_discarded(evaluated_minimal: Path, tmp_path: P
     data["gate"]["verdict"] = "fail"
     report.write_text(json.dumps(data))  # a genuinely failing report, consistent with itself
     assert harness.build_fleet(reg).models[0].verdict == "fail"
-    cache = reg / ".stillhouse" / "fleet-cache.json"
+    cache = reg / ".stillhouse" / "fleet-cache"
     raw = cache.read_bytes()
     seal, _, body = raw.partition(b"\n")
     cache.write_bytes(seal + b"\n" + body.replace(b'"verdict":"fail"', b'"verdict":"pass"'))

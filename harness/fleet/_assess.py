@@ -124,7 +124,7 @@ def build_fleet(registry_dir: Path | str, *, now: dt.datetime | None = None, use
     `registry.yaml` `as_of` is used if set, else the current time. Unreadable entries are
     listed in `problems`; they never hide the others. Raises `InputError` (exit 2) only
     when ``registry_dir`` is not a registry folder at all. The summary cache
-    (`.stillhouse/fleet-cache.json` in the registry) is updated when ``use_cache``."""
+    (`.stillhouse/fleet-cache` in the registry) is updated when ``use_cache``."""
     report, cache = _build_fleet(Path(registry_dir), now, use_cache)
     cache.save()
     return report

@@ -2,7 +2,7 @@
 
 Every file is reduced to a small dict (a *summary*) that the fleet logic assesses
 against a clock. Summaries depend only on a file's bytes, so they are cached by the
-sha256 of those bytes in `<registry>/.stillhouse/fleet-cache.json`: a file that changes
+sha256 of those bytes in `<registry>/.stillhouse/fleet-cache`: a file that changes
 gets a new key, and a cache written by another harness or standards version is ignored
 wholesale. A report is checked against its entry's manifest (provenance, verdict inputs,
 bars) from both files' full contents; the outcome is cached under both files' hashes, so
@@ -41,8 +41,10 @@ from .._io import STATE_DIR
 from .._yaml import parse_yaml
 from ..project import MANIFEST_NAMES
 
-CACHE_FORMAT = "3"
-CACHE_FILE = STATE_DIR / "fleet-cache.json"
+CACHE_FORMAT = "4"
+CACHE_FILE = STATE_DIR / "fleet-cache"
+#: Where format 3 and older kept it (as one JSON document); removed when the cache is saved.
+OLD_CACHE_FILE = STATE_DIR / "fleet-cache.json"
 ENTRY_FILE = "entry.yaml"
 MODELS_DIR = "models"
 #: Files are summarised in worker processes from this many entries on.
@@ -459,10 +461,21 @@ class Work:
     checks: list[tuple[str, tuple[str, bytes], tuple[str, bytes]]] = field(default_factory=list)
 
 
-def _scan_batch(dirs: list[str], known: dict[str, Summary]) -> tuple[list[EntryFiles | tuple[str, str]], Work]:
-    """Scan entry folders (reading and hashing their files) and collect what is not known
-    yet; the entries keep no bytes."""
+def _scan_batch(dirs: list[str], cache: SummaryCache) -> tuple[list[EntryFiles | tuple[str, str]], Work,
+                                                              dict[str, Summary]]:
+    """Scan entry folders (reading and hashing their files): the entries (keeping no bytes),
+    the work for what the cache does not hold, and what it does hold, decoded."""
     entries: list[EntryFiles | tuple[str, str]] = []
+    hits: dict[str, Summary] = {}
+
+    def known(key: str) -> bool:
+        if key not in hits:
+            hit = cache.get(key)
+            if hit is None:
+                return False
+            hits[key] = hit
+        return True
+
     todo: dict[str, list[tuple[str, str, bytes]]] = {kind: [] for kind in SUMMARISERS}
     work = Work()
     queued: set[str] = set()
@@ -475,11 +488,11 @@ def _scan_batch(dirs: list[str], known: dict[str, Summary]) -> tuple[list[EntryF
         entries.append(ent)
         for kind, ref in ent.files():
             key = f"{kind}:{ref.sha256}"
-            if key not in known and key not in queued:
+            if key not in queued and not known(key):
                 queued.add(key)
                 todo[kind].append((kind, key, ref.raw))
         check = ent.check_key()
-        if check is not None and check not in known and check not in queued:
+        if check is not None and check not in queued and not known(check):
             assert ent.manifest is not None and ent.report is not None
             queued.add(check)
             mkey, rkey = f"manifest:{ent.manifest.sha256}", f"report:{ent.report.sha256}"
@@ -490,7 +503,7 @@ def _scan_batch(dirs: list[str], known: dict[str, Summary]) -> tuple[list[EntryF
             ref.raw = b""
     # each kind of work in a stretch: the manifests, then the reports, then the drift records
     work.files = [job for kind in SUMMARISERS for job in todo[kind]]
-    return entries, work
+    return entries, work, hits
 
 
 def _compute(work: Work) -> dict[str, Result]:
@@ -546,10 +559,11 @@ def scan_registry(dirs: list[str], cache: SummaryCache) -> Generator[Scanned, No
     cores = min(len(os.sched_getaffinity(0)), 8) if linux else 1  # the cores this process may use
     parallel = len(dirs) >= PARALLEL_MIN and cores >= 2
     pool: ProcessPoolExecutor | None = None
-    pending: deque[tuple[list[EntryFiles | tuple[str, str]], Work, Future[dict[str, Result]] | None]] = deque()
+    pending: deque[tuple[list[EntryFiles | tuple[str, str]], Work, dict[str, Summary],
+                         Future[dict[str, Result]] | None]] = deque()
 
     def finish() -> Iterator[Scanned]:
-        entries, work, future = pending.popleft()
+        entries, work, hits, future = pending.popleft()
         computed = None
         if future is not None:
             try:
@@ -558,12 +572,12 @@ def scan_registry(dirs: list[str], cache: SummaryCache) -> Generator[Scanned, No
                 pass
         if computed is None:
             computed = _compute(work)
-        summaries = cache.absorb(entries, computed)
+        summaries = cache.absorb(entries, hits, computed)
         return ((e, summaries) for e in entries)
 
     try:
         for start in range(0, len(dirs), _BATCH):
-            entries, work = _scan_batch(dirs[start:start + _BATCH], cache.data)
+            entries, work, hits = _scan_batch(dirs[start:start + _BATCH], cache)
             future = None
             if parallel and (work.files or work.checks):
                 try:
@@ -574,7 +588,7 @@ def scan_registry(dirs: list[str], cache: SummaryCache) -> Generator[Scanned, No
                     future = pool.submit(_compute, work)
                 except BrokenExecutor:  # a worker died: the rest here
                     parallel = False
-            pending.append((entries, work, future))
+            pending.append((entries, work, hits, future))
             # a few batches in flight per worker keep them busy; the rest waits unread
             while len(pending) > (2 * cores if pool is not None else 0):
                 yield from finish()
@@ -592,10 +606,15 @@ class SummaryCache:
     """Summaries keyed by `<kind>:<sha256 of the bytes>`, and verdict checks keyed by
     `check:<manifest sha256>:<report sha256>`; a miss is computed and kept.
 
-    The file is sealed like the output cache: its first line is an HMAC of the rest, keyed
+    On disk, a seal line, a header line (`{"stamp": ...}`), then one line per entry: its
+    key, a tab and the summary's JSON. The seal is an HMAC of everything after it, keyed
     with the signing key when one is set (`STILLHOUSE_SIGNING_KEY`), else a plain checksum.
     A cache whose seal does not match is discarded whole and the files are read again: an
-    edited summary is never believed over the report it summarises."""
+    edited summary is never believed over the report it summarises.
+
+    In memory the entries stay as their JSON text and are decoded one batch of entry
+    folders at a time (`get`), so a big fleet's cache is a few long-lived strings, not
+    tens of thousands of objects the garbage collector walks on every full collection."""
 
     def __init__(self, path: Path | None):
         from standards.receipts import signing_key
@@ -603,14 +622,14 @@ class SummaryCache:
         self.path = path
         self.stamp = code_stamp()
         self.key = signing_key() or b"stillhouse-fleet-cache"
-        self.data: dict[str, Summary] = {}
+        self.data: dict[str, bytes] = {}
         self.used: set[str] = set()
         self.dirty = False
         self.discarded: str | None = None
         if path is not None and path.is_file():
             try:
                 self.data = self._load(path.read_bytes())
-            except (OSError, ValueError, TypeError, KeyError):
+            except (OSError, ValueError, UnicodeDecodeError):
                 self.data = {}
 
     def _seal(self, body: bytes) -> bytes:
@@ -618,33 +637,56 @@ class SummaryCache:
 
         return hmac.new(self.key, body, hashlib.sha256).hexdigest().encode()
 
-    def _load(self, raw: bytes) -> dict[str, Summary]:
+    def _load(self, raw: bytes) -> dict[str, bytes]:
         seal, _, body = raw.partition(b"\n")
         if not hmac_equal(seal, self._seal(body)):
             self.discarded = "its seal does not match its content (edited, torn, or made with another key)"
             return {}
-        doc = json.loads(body)
-        if not isinstance(doc, dict) or doc.get("stamp") != self.stamp or not isinstance(doc.get("entries"), dict):
+        header, _, lines = body.partition(b"\n")
+        doc = json.loads(header)
+        if not isinstance(doc, dict) or doc.get("stamp") != self.stamp:
             return {}
-        return {k: _CLASSES[k.split(":", 1)[0]](**v) for k, v in doc["entries"].items()}
+        data = {}
+        for line in lines.splitlines():
+            key, tab, summary = line.partition(b"\t")
+            if not tab or key.split(b":", 1)[0].decode() not in _CLASSES:
+                raise ValueError("not a cache entry")
+            data[key.decode()] = summary
+        return data
 
-    def absorb(self, entries: Iterable[EntryFiles | tuple[str, str]],
+    def get(self, key: str) -> Summary | None:
+        """The summary cached under ``key``, decoded; None when there is none (or it does not
+        decode, when it is dropped and the file summarised again)."""
+        from pydantic_core import from_json
+
+        raw = self.data.get(key)
+        if raw is None:
+            return None
+        try:
+            return _CLASSES[key.split(":", 1)[0]](**from_json(raw))
+        except (ValueError, TypeError):
+            del self.data[key]
+            return None
+
+    def absorb(self, entries: Iterable[EntryFiles | tuple[str, str]], hits: dict[str, Summary],
                computed: dict[str, Result]) -> dict[str, Result]:
         """Keep the newly computed summaries (failures are never kept) and return the summary
         of every file the entries hold, and the check of every readable report against its
-        manifest."""
+        manifest, from ``hits`` (the cache's, decoded) or ``computed``."""
+        from pydantic_core import to_json
+
         out: dict[str, Result] = {}
         for ent in entries:
             if isinstance(ent, tuple):
                 continue
             keys = [f"{kind}:{ref.sha256}" for kind, ref in ent.files()]
             check = ent.check_key()
-            if check is not None and (check in self.data or check in computed):  # absent: a side is unreadable
+            if check is not None and (check in hits or check in computed):  # absent: a side is unreadable
                 keys.append(check)
             for key in keys:
                 if key in out:
                     continue
-                hit = self.data.get(key)
+                hit = hits.get(key)
                 if hit is not None:
                     out[key] = (hit, None)
                     self.used.add(key)
@@ -652,7 +694,8 @@ class SummaryCache:
                 res = computed[key]
                 out[key] = res
                 if res[0] is not None:
-                    self.data[key] = res[0]
+                    # to_json writes a summary dataclass as dataclasses.asdict would, without a copy
+                    self.data[key] = to_json(res[0])
                     self.used.add(key)
                     self.dirty = True
         return out
@@ -665,15 +708,13 @@ class SummaryCache:
         """Write the entries used this run (sealed, atomically); a read-only registry just skips it."""
         if self.path is None or not self.stale():
             return
-        from pydantic_core import to_json
-
         from .._io import atomic_write_bytes
 
-        # to_json writes the summary dataclasses as dataclasses.asdict would, without copying them first.
-        doc = {"stamp": self.stamp, "entries": {k: self.data[k] for k in sorted(self.used)}}
-        body = to_json(doc)
+        body = b"\n".join([json.dumps({"stamp": self.stamp}).encode(),
+                           *(key.encode() + b"\t" + self.data[key] for key in sorted(self.used))]) + b"\n"
         try:
             atomic_write_bytes(self.path, self._seal(body) + b"\n" + body, durable=False)
+            (self.path.parent / OLD_CACHE_FILE.name).unlink(missing_ok=True)
         except OSError:
             pass
 
