@@ -612,9 +612,9 @@ class SummaryCache:
     A cache whose seal does not match is discarded whole and the files are read again: an
     edited summary is never believed over the report it summarises.
 
-    In memory the entries stay as their JSON text and are decoded one batch of entry
-    folders at a time (`get`), so a big fleet's cache is a few long-lived strings, not
-    tens of thousands of objects the garbage collector walks on every full collection."""
+    In memory the entries stay as their JSON bytes and are decoded one batch of entry
+    folders at a time (`get`): bytes are not tracked by the garbage collector, while tens of
+    thousands of summary objects would be walked by every full collection of a big fleet."""
 
     def __init__(self, path: Path | None):
         from standards.receipts import signing_key
