@@ -189,8 +189,9 @@ class _Events:
             return self.scalar(ev)
         if cls is AliasEvent or ev.anchor is not None or ev.tag is not None:
             raise _Unsupported("anchor, alias or tag")
-        get, lines, candidates = self.get, self.lines, _CANDIDATES
-        inline, deeper = _FIRST_CHAR_DECIDES, depth + 1
+        get, lines, candidates, deeper = self.get, self.lines, _CANDIDATES, depth + 1
+        # a child scalar is read inline unless resolvers may claim it or it is already too deep
+        inline = _FIRST_CHAR_DECIDES and deeper <= MAX_DEPTH
         if cls is MappingStartEvent:
             out: dict[Any, Any] = {}
             while True:
@@ -215,8 +216,8 @@ class _Events:
                     sub = f"{path}.{key}" if path else str(key)
                     lines.setdefault(sub, _line(kev))
                 vev = get()
-                if (vev.__class__ is ScalarEvent and inline and deeper <= MAX_DEPTH and vev.anchor is None
-                        and vev.tag is None and (not vev.implicit[0] or vev.value[:1] not in candidates)):
+                if (vev.__class__ is ScalarEvent and inline and vev.anchor is None and vev.tag is None
+                        and (not vev.implicit[0] or vev.value[:1] not in candidates)):
                     out[key] = vev.value
                 else:
                     out[key] = self.value(vev, sub, deeper)
@@ -230,8 +231,8 @@ class _Events:
                 if lines is not None:
                     sub = f"{path}[{len(items)}]"
                     lines.setdefault(sub, _line(iev))
-                if (iev.__class__ is ScalarEvent and inline and deeper <= MAX_DEPTH and iev.anchor is None
-                        and iev.tag is None and (not iev.implicit[0] or iev.value[:1] not in candidates)):
+                if (iev.__class__ is ScalarEvent and inline and iev.anchor is None and iev.tag is None
+                        and (not iev.implicit[0] or iev.value[:1] not in candidates)):
                     items.append(iev.value)
                 else:
                     items.append(self.value(iev, sub, deeper))

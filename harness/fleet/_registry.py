@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic_core import from_json, to_json
+
 import standards
 from standards import (
     CURRENT_VERSION,
@@ -657,8 +659,6 @@ class SummaryCache:
     def get(self, key: str) -> Summary | None:
         """The summary cached under ``key``, decoded; None when there is none (or it does not
         decode, when it is dropped and the file summarised again)."""
-        from pydantic_core import from_json
-
         raw = self.data.get(key)
         if raw is None:
             return None
@@ -673,8 +673,6 @@ class SummaryCache:
         """Keep the newly computed summaries (failures are never kept) and return the summary
         of every file the entries hold, and the check of every readable report against its
         manifest, from ``hits`` (the cache's, decoded) or ``computed``."""
-        from pydantic_core import to_json
-
         out: dict[str, Result] = {}
         for ent in entries:
             if isinstance(ent, tuple):
