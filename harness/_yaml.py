@@ -114,6 +114,14 @@ def _problem(file: str, expected: str, found: str, line: int | None = None, fiel
     return ManifestError([Problem(file=file, field=field, expected=expected, found=found, line=line)])
 
 
+def _syntax_problem(file: str, exc: yaml.YAMLError) -> ManifestError:
+    """A YAML syntax error as a problem, on its line when the parser gave one."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        return _problem(file, "valid YAML", f"{exc.problem or exc.context}", line=mark.line + 1 if mark else None)
+    return _problem(file, "valid YAML", str(exc).splitlines()[0])
+
+
 _CParser: Any
 try:
     import yaml.cyaml
@@ -306,12 +314,8 @@ def parse_yaml(raw: bytes, name: str, *, lines: bool = False, max_bytes: int = M
             raise _problem(name, f"at most {MAX_DEPTH} levels of nesting", "deeper nesting", line=exc.line) from None
         except RecursionError:
             raise _problem(name, "valid YAML", "nesting too deep") from None
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            raise _problem(name, "valid YAML", f"{exc.problem or exc.context}",
-                           line=mark.line + 1 if mark else None) from None
         except yaml.YAMLError as exc:
-            raise _problem(name, "valid YAML", str(exc).splitlines()[0]) from None
+            raise _syntax_problem(name, exc) from None
         else:
             if data is _EMPTY:
                 raise _problem(name, "a YAML document", "an empty document")
@@ -339,12 +343,8 @@ def parse_yaml(raw: bytes, name: str, *, lines: bool = False, max_bytes: int = M
             raise _problem(name, "plain YAML (safe loading: no language-specific tags)",
                            f"the tag {tag}", line=mark.line + 1 if mark else None) from None
         raise _problem(name, "valid YAML", msg, line=mark.line + 1 if mark else None) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise _problem(name, "valid YAML", f"{exc.problem or exc.context}",
-                       line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
-        raise _problem(name, "valid YAML", str(exc).splitlines()[0]) from None
+        raise _syntax_problem(name, exc) from None
     except RecursionError:
         raise _problem(name, "valid YAML", "nesting too deep") from None
     finally:
