@@ -83,6 +83,15 @@ def test_getting_started_runs_from_zero_to_a_validated_project(workspace) -> Non
     failed = [r["id"] for r in json.loads(out.stdout)["results"] if r["status"] == "fail" and r["level"] == "must"]
     assert failed == []
     assert (ws / "support-intent-router" / "review.md").read_text().startswith("# Review checklist")
+    # CI runs on a clone: the starter's .gitignore must keep every file the manifest pins.
+    project = ws / "support-intent-router"
+    manifest = yaml.safe_load((project / "stillhouse.yaml").read_text())
+    pinned = [manifest["teacher"]["path"], manifest["student"]["path"], manifest["eval_set"]["path"],
+              manifest["distillation"]["train_set"]["path"]]
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *pinned], cwd=project,
+                             capture_output=True, text=True)
+    assert ignored.returncode == 1 and ignored.stdout == "", f"ignored by the starter: {ignored.stdout}"
     if skipped:
         pytest.skip("ran every step up to the evaluation; " + "; ".join(skipped) + " (not in this build)")
 
