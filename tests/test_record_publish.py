@@ -163,6 +163,41 @@ def test_publish_refuses_a_stale_report_and_says_what_changed(minimal_project: P
     assert not any("redistil" in a for a in entry.actions)
 
 
+def _tree(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_publish_and_fleet_refuse_a_folder_that_is_not_a_registry(minimal_project: Path, tmp_path: Path) -> None:
+    assert run_cli("eval", minimal_project, "--quiet").code == 0
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "todo.txt").write_text("x\n")
+    for folder in (minimal_project, other):  # the project itself; a folder with something else in it
+        before = _tree(folder)
+        res = run_cli("publish", minimal_project, "--registry", folder)
+        assert res.code == 2 and "expected a registry folder" in res.stderr and "Traceback" not in res.stderr
+        assert _tree(folder) == before
+        res = run_cli("fleet", cwd=folder)  # the registry defaults to here
+        assert res.code == 2 and "expected a registry folder" in res.stderr, res.stderr
+        assert _tree(folder) == before
+    assert "found a Stillhouse project" in run_cli("fleet", minimal_project).stderr
+    # an unset CI variable: `--registry "$REGISTRY"` arrives empty and would mean here
+    res = run_cli("publish", ".", "--registry", "", cwd=minimal_project)
+    assert res.code == 2 and "is empty" in res.stderr
+    # a new git repository for the registry holds only .git: publish creates the registry there
+    fresh = tmp_path / "fleet-registry"
+    (fresh / ".git").mkdir(parents=True)
+    res = run_cli("publish", minimal_project, "--registry", fresh)
+    assert res.code == 0 and "created the registry" in res.stdout, res.stderr
+    assert (fresh / "teachers.yaml").is_file() and (fresh / "people.yaml").is_file()
+    res = run_cli("publish", minimal_project, "--registry", fresh)
+    assert res.code == 0 and "unchanged" in res.stdout
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = run_cli("fleet", empty)
+    assert res.code == 2 and "found an empty folder" in res.stderr and _tree(empty) == []
+
+
 def test_a_stale_registered_manifest_asks_to_publish_again_not_to_redistil(minimal_project: Path,
                                                                           tmp_path: Path) -> None:
     assert run_cli("eval", minimal_project, "--quiet").code == 0

@@ -76,7 +76,8 @@ def _print_fleet(report: Any, max_rows: int) -> None:
     if len(models) > max_rows:
         con.print(f"… {len(models) - max_rows} more models in fleet.md and fleet.json.", markup=False)
     for p in report.problems[:max_rows]:
-        con.print(plain(f"problem: {p.entry}: {p.file or ''}{' ' + p.field if p.field else ''}: {p.message}"))
+        where = p.file or p.entry  # an entry's files lie in its folder, so the path names the entry too
+        con.print(plain(f"problem: {where}{' ' + p.field if p.field else ''}: {p.message}"))
     if len(report.problems) > max_rows:
         con.print(f"… {len(report.problems) - max_rows} more problems in fleet.md.", markup=False)
     trig = ", ".join(f"{k} {v}" for k, v in r.open_triggers.items())

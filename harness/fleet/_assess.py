@@ -41,6 +41,7 @@ from ._registry import (
     SummaryCache,
     VerdictCheck,
     entry_dirs,
+    not_a_registry,
     scan_registry,
     summary_of,
 )
@@ -77,7 +78,7 @@ def _read_registry_file(path: Path, model: Any, problems: list[Problem], require
 
     if not path.is_file():
         if required:
-            problems.append(Problem(entry=path.name, file=str(path), message=f"{path.name} is missing: "
+            problems.append(Problem(entry=path.name, file=str(path), message="missing: "
                                     + ("every owner counts as unknown" if path.name == "people.yaml"
                                        else "moved teachers cannot be detected")))
         return None
@@ -131,9 +132,11 @@ def build_fleet(registry_dir: Path | str, *, now: dt.datetime | None = None, use
 
 
 def _build_fleet(registry: Path, now: dt.datetime | None, use_cache: bool) -> tuple[FleetReport, SummaryCache]:
-    if not registry.is_dir():
+    found = not_a_registry(registry)
+    if found:
         raise InputError(f"{registry}: expected a registry folder (teachers.yaml, people.yaml, models/); "
-                         "found " + ("a file" if registry.exists() else "nothing at that path"))
+                         f"found {found}. Name the registry (`stillhouse fleet REGISTRY`); "
+                         "`stillhouse publish` creates one")
     clock, clock_kind, settings = resolve_clock(registry, now)
     problems: list[Problem] = []
     teachers = _read_registry_file(registry / "teachers.yaml", standards.Teachers, problems, True)

@@ -31,7 +31,7 @@ from standards.receipts import recheck, signing_key
 from .._errors import InputError, ManifestError, Problem, StandardFailed
 from .._io import atomic_write_text
 from ..project import MANIFEST_NAMES, Project, load_project
-from ._registry import MODELS_DIR
+from ._registry import MODELS_DIR, may_become_registry, not_a_registry
 
 PUBLICATION_FILE = "published.json"
 REPORT_FILES = ("report.json", "report.md", "report.html")
@@ -196,9 +196,11 @@ def publish(project_dir: Path | str, registry: Path | str, *, allow_stale: bool 
                              f"{project.manifest_file.name}: " + "; ".join(check.stale)
                              + f". Run `stillhouse eval {project_dir}` again, then publish (or pass --allow-stale)")
     registry = Path(registry)
-    if registry.exists() and not registry.is_dir():
-        raise InputError(f"{registry}: expected a registry folder; found a file")
-    created = not registry.exists()
+    found = not_a_registry(registry)
+    if found and not may_become_registry(registry):
+        raise InputError(f"{registry}: expected a registry folder (teachers.yaml, people.yaml, models/), or a new "
+                         f"or empty folder to create one in; found {found}. Is --registry right?")
+    created = found is not None
     models = registry / MODELS_DIR
     models.mkdir(parents=True, exist_ok=True)
     entry = models / m.name

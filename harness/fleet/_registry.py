@@ -51,6 +51,30 @@ ENTRY_FILE = "entry.yaml"
 MODELS_DIR = "models"
 #: Files are summarised in worker processes from this many entries on.
 PARALLEL_MIN = 400
+#: A folder holding one of these is a registry; one holding none is not read as one.
+REGISTRY_MARKERS = ("teachers.yaml", "people.yaml", MODELS_DIR)
+
+
+def not_a_registry(folder: Path) -> str | None:
+    """What ``folder`` holds instead of a registry (None: it is one, holding `teachers.yaml`,
+    `people.yaml` or `models/`), said for an `InputError`."""
+    if not folder.exists():
+        return "nothing at that path"
+    if not folder.is_dir():
+        return "a file"
+    if any((folder / m).exists() for m in REGISTRY_MARKERS):
+        return None
+    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    if any(n in MANIFEST_NAMES for n in names):
+        return "a Stillhouse project (it has a manifest)"
+    return ("an empty folder" if not names
+            else f"a folder with none of them ({', '.join(names[:4])}{', …' if len(names) > 4 else ''})")
+
+
+def may_become_registry(folder: Path) -> bool:
+    """Whether `stillhouse publish` may create a registry in ``folder``: it does not exist, or
+    holds nothing but hidden entries (a new git repository's `.git`)."""
+    return not folder.exists() or (folder.is_dir() and all(p.name.startswith(".") for p in folder.iterdir()))
 
 
 def fast_yaml(raw: bytes, resolved: dict[str, Any] | None = None) -> Any:
