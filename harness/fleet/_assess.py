@@ -132,10 +132,10 @@ def build_fleet(registry_dir: Path | str, *, now: dt.datetime | None = None, use
 
 
 def _build_fleet(registry: Path, now: dt.datetime | None, use_cache: bool) -> tuple[FleetReport, SummaryCache]:
-    found = not_a_registry(registry)
-    if found:
+    instead = not_a_registry(registry)
+    if instead:
         raise InputError(f"{registry}: expected a registry folder (teachers.yaml, people.yaml, models/); "
-                         f"found {found}. Name the registry (`stillhouse fleet REGISTRY`); "
+                         f"found {instead}. Name the registry (`stillhouse fleet REGISTRY`); "
                          "`stillhouse publish` creates one")
     clock, clock_kind, settings = resolve_clock(registry, now)
     problems: list[Problem] = []
