@@ -244,3 +244,16 @@ def test_a_callable_answering_probabilities_that_are_not_numbers_is_exit_2(tmp_p
     assert res.code == 2 and "'probs' should be a list of numbers, found 'very likely'" in res.stderr, res.stderr
     _no_traceback(res)
     assert not (project / "report" / "report.json").exists()
+
+
+def test_a_slice_on_a_column_no_row_has_is_refused_naming_the_rule(tmp_path: Path) -> None:
+    project = classification_project(tmp_path / "p", teacher="recorded", n=20)
+    _set(project, lambda m: m["slices"].append(
+        {"name": "short-email", "rule": {"all_of": [{"column": "chanel", "equals": "email"},
+                                                    {"text_length": {"max_words": 4}}]}}))
+    res = run_cli("eval", project, "--quiet")
+    assert res.code == 2, res.stderr
+    _no_traceback(res)
+    assert "slices[1].rule.all_of[0].column: expected a column of data/eval.jsonl" in res.stderr
+    assert "found 'chanel' (did you mean 'channel'?) [EVAL-004]" in res.stderr
+    assert not (project / "report").exists()

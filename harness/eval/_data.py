@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from standards import artifact_sha256, file_sha256, is_placeholder, slice_masks
 from standards.tabular import TableError, missing_value, read_rows
+from standards.v1_0 import SliceRule
 
 from .._errors import IntegrityError, ManifestError, Problem
 from ..project import Project
@@ -94,6 +96,33 @@ def load_eval_set(project: Project, use_cache: bool = True) -> EvalData:
                                          f"one of the manifest's labels ({', '.join(m.labels)})",
                                          f"{refs[outside[0]]!r} ({len(outside)} row(s) outside the label set)",
                                          requirement="EVAL-003")])
+    _check_slice_columns(project, rows)
     masks = slice_masks(m.slices, rows, es.fields.input)
     return EvalData(ids=ids, inputs=[str(r[es.fields.input]) for r in rows], references=refs, rows=rows,
                     masks=masks, sha256=sha)
+
+
+def _rule_columns(rule: SliceRule, path: str) -> list[tuple[str, str]]:
+    """(field path, column) of every column a slice rule names itself, nested rules included."""
+    if rule.all_of:
+        return [pc for j, r in enumerate(rule.all_of) for pc in _rule_columns(r, f"{path}.all_of[{j}]")]
+    return [(f"{path}.column", rule.column)] if rule.column else []
+
+
+def _check_slice_columns(project: Project, rows: list[dict[str, Any]]) -> None:
+    """A slice that reads a column no row has is a typo, not an empty slice (EVAL-004)."""
+    m = project.manifest
+    columns = set().union(*(r.keys() for r in rows)) if rows else set()
+    shown = ", ".join(sorted(columns)[:12]) + (", …" if len(columns) > 12 else "")
+    problems = []
+    for i, s in enumerate(m.slices):
+        for fpath, col in _rule_columns(s.rule, f"slices[{i}].rule"):
+            if col not in columns:
+                close = difflib.get_close_matches(col, sorted(columns), n=1)
+                problems.append(Problem(str(project.manifest_file), fpath,
+                                        f"a column of {m.eval_set.path} ({shown})", repr(col),
+                                        line=project.lines.get(fpath),
+                                        hint=f"did you mean {close[0]!r}?" if close else None,
+                                        requirement="EVAL-004"))
+    if problems:
+        raise ManifestError(problems)
