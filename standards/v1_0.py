@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import Fraction, Placeholder, Slug, StrictModel, is_placeholder
+from ._base import Fraction, ManifestModel, Placeholder, Slug, is_placeholder
 from .hashing import is_sha256
 
 VERSION = "1.0"
@@ -30,7 +30,7 @@ class Task(str, Enum):
     generation = "generation"
 
 
-class Owner(StrictModel):
+class Owner(ManifestModel):
     """Who answers for the model: a named person, their team and a backup."""
 
     handle: str = Field(min_length=1, description="The owner's handle (a person, not a team alias).")
@@ -40,7 +40,7 @@ class Owner(StrictModel):
     )
 
 
-class _ModelBase(StrictModel):
+class _ModelBase(ManifestModel):
     """What every model kind has. A kind says what it is through class attributes (its
     capabilities) and two methods, `pin` and `pin_problem`, so no code outside the kind's
     own class and its adapter tests the `kind` string."""
@@ -135,7 +135,7 @@ class HubModel(_ModelBase):
         return None
 
 
-class Pricing(StrictModel):
+class Pricing(ManifestModel):
     """Price of an endpoint, per 1,000 tokens."""
 
     usd_per_1k_input_tokens: float = Field(ge=0, description="USD per 1,000 prompt tokens.")
@@ -217,7 +217,7 @@ ModelSpec = Annotated[
 ]
 
 
-class EvalFields(StrictModel):
+class EvalFields(ManifestModel):
     """Which columns of the eval set hold the id, the input and the gold label."""
 
     id: str = Field(default="id", description="Column with a unique example id.")
@@ -228,7 +228,7 @@ class EvalFields(StrictModel):
     )
 
 
-class EvalSet(StrictModel):
+class EvalSet(ManifestModel):
     """The frozen eval set: a file pinned by its content hash."""
 
     path: str = Field(description="JSONL, CSV or Parquet file (or a saved dataset folder), relative to the project.")
@@ -237,7 +237,7 @@ class EvalSet(StrictModel):
     fields: EvalFields = Field(default_factory=EvalFields, description="Column names.")
 
 
-class TextLength(StrictModel):
+class TextLength(ManifestModel):
     """Bounds on the input's length, in words or characters (inclusive)."""
 
     min_words: int | None = Field(default=None, ge=0)
@@ -252,7 +252,7 @@ class TextLength(StrictModel):
         return self
 
 
-class Range(StrictModel):
+class Range(ManifestModel):
     """A numeric range, inclusive at both ends."""
 
     min: float | None = None
@@ -267,7 +267,7 @@ class Range(StrictModel):
         return self
 
 
-class SliceRule(StrictModel):
+class SliceRule(ManifestModel):
     """A declarative rule selecting rows of the eval set. Exactly one test per rule; never code.
 
     `column` names the column the test reads (default: the input field for
@@ -304,7 +304,7 @@ class SliceRule(StrictModel):
 RESERVED_SLICES = ("all", "*")
 
 
-class Slice(StrictModel):
+class Slice(ManifestModel):
     """A named subset of the eval set that gets its own figures and bars."""
 
     name: Slug = Field(description="Slice name; `all` (the whole set) and `*` are reserved.")
@@ -334,7 +334,7 @@ class Level(str, Enum):
     should = "should"
 
 
-class QualityBar(StrictModel):
+class QualityBar(ManifestModel):
     """The minimum quality on one slice (`all`: the whole set; `*`: the whole set and every slice)."""
 
     slice: str = Field(description="A declared slice, `all`, or `*` for every slice and the whole set.")
@@ -361,20 +361,20 @@ class QualityBar(StrictModel):
         return self
 
 
-class Budgets(StrictModel):
+class Budgets(ManifestModel):
     """What the student may cost to serve."""
 
     latency_p95_ms: float | None = Field(default=None, gt=0, description="p95 latency per call at batch size 1, ms.")
     cost_per_1k_calls_usd: float | None = Field(default=None, ge=0, description="USD per 1,000 calls.")
 
 
-class CostModel(StrictModel):
+class CostModel(ManifestModel):
     """How time on hardware becomes money for local models."""
 
     usd_per_hour: float = Field(ge=0, description="Price of the serving hardware per hour, USD.")
 
 
-class Generation(StrictModel):
+class Generation(ManifestModel):
     """Generation settings (generation tasks); part of the teacher-output cache key."""
 
     prompt_template: str = Field(default="{input}", description="Python format string with `{input}`.")
@@ -388,14 +388,14 @@ class Generation(StrictModel):
         return v
 
 
-class DriftTrigger(StrictModel):
+class DriftTrigger(ManifestModel):
     """Redistil when agreement (or accuracy) in production drops this far below the eval baseline."""
 
     metric: Literal["agreement", "accuracy"] = Field(default="agreement")
     max_drop: Fraction = Field(description="Largest allowed drop below the eval baseline, e.g. 0.03.")
 
 
-class Triggers(StrictModel):
+class Triggers(ManifestModel):
     """When the model must be redistilled."""
 
     teacher_change: bool = Field(default=True, description="Redistil when the teacher family's pin moves.")
@@ -403,7 +403,7 @@ class Triggers(StrictModel):
     cadence_days: int | None = Field(default=None, ge=1, description="Re-evaluate at least this often.")
 
 
-class Monitoring(StrictModel):
+class Monitoring(ManifestModel):
     """How production behaviour is watched."""
 
     sample_path: str | None = Field(
@@ -425,7 +425,7 @@ class Status(str, Enum):
     retired = "retired"
 
 
-class Lifecycle(StrictModel):
+class Lifecycle(ManifestModel):
     """Status and its dates."""
 
     status: Status = Field(description="experimental, in_review, production, deprecated or retired.")
@@ -436,7 +436,7 @@ class Lifecycle(StrictModel):
     retirement_reason: str | None = Field(default=None, description="Retired models: why (LIFE-002).")
 
 
-class Approval(StrictModel):
+class Approval(ManifestModel):
     """A reviewer's sign-off against a version of the review checklist."""
 
     reviewer: str = Field(min_length=1, description="Reviewer's handle.")
@@ -444,7 +444,7 @@ class Approval(StrictModel):
     checklist_version: str = Field(description="Standards version of the checklist the reviewer used.")
 
 
-class ManifestV1_0(StrictModel):
+class ManifestV1_0(ManifestModel):
     """A distillation project, as declared in its `stillhouse.yaml` (standards 1.0)."""
 
     standards_version: Literal["1.0"] = Field(description="The standards version this manifest follows.")

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from . import v1_0
-from ._base import Fraction, StrictModel
+from ._base import Fraction, ManifestModel
 from .v1_0 import (  # re-exported: unchanged in 1.1
     Approval,
     Budgets,
@@ -33,7 +33,7 @@ RENAMED: dict[str, tuple[str, str]] = {
 }
 
 
-class Monitoring(StrictModel):
+class Monitoring(ManifestModel):
     """How production behaviour is watched."""
 
     production_sample: str | None = Field(
@@ -47,7 +47,7 @@ class Monitoring(StrictModel):
     window_days: int = Field(default=7, ge=1, description="Width of one drift window, in days.")
 
 
-class TrainSet(StrictModel):
+class TrainSet(ManifestModel):
     """The data the student is distilled on; never the frozen eval set."""
 
     path: str = Field(description="JSONL, CSV or Parquet file, relative to the project.")
@@ -59,7 +59,7 @@ class TrainSet(StrictModel):
     )
 
 
-class StudentInit(StrictModel):
+class StudentInit(ManifestModel):
     """A new student for `stillhouse distill` to build before training: a BERT-style encoder
     on the teacher's tokenizer. Without this section the student folder must already hold a
     `config.json` and a tokenizer; its architecture is kept and its weights re-initialised."""
@@ -81,7 +81,7 @@ class StudentInit(StrictModel):
         return self
 
 
-class Distillation(StrictModel):
+class Distillation(ManifestModel):
     """How `stillhouse distill` trains the student:
     `loss = (1 - alpha) * CE(student, gold) + alpha * T^2 * KL(teacher/T || student/T)`."""
 

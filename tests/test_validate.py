@@ -102,6 +102,12 @@ def _bars(bars: list[dict]) -> Callable[[Path], None]:
 CASES: dict[str, tuple[Callable[[Path], None], int, list[str]]] = {
     # --- unusable input: exit 2 ---
     "empty file": (_text(""), 2, ["empty document"]),
+    # pydantic alone would read a bool as 1 or 0: one epoch, a bar of 1.0
+    "bool for a whole number": (_replace("epochs: 30", "epochs: true"), 2,
+                                ["distillation.epochs: expected a valid integer; found true (a boolean)"]),
+    "bool for a bar": (_set("quality_bars.0.minimum", True), 2,
+                       ["quality_bars[0].minimum: expected a valid number; found true (a boolean)"]),
+    "bool for a row count": (_set("eval_set.rows", False), 2, ["eval_set.rows:", "found false (a boolean)"]),
     "only comments": (_text("# nothing here\n"), 2, ["empty document"]),
     "binary file": (_text(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), 2, ["binary"]),
     "not utf-8": (_text(b"name: caf\xe9\n"), 2, ["UTF-8"]),

@@ -169,6 +169,8 @@ def _dotted(parts: list[Any]) -> str:
 
 
 def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -273,7 +275,8 @@ def pydantic_problems(exc: ValidationError, file: str, data: Any, lines: dict[st
         if exp not in entry["expected"]:
             entry["expected"].append(exp)
         if entry["found"] is None:
-            entry["found"] = "nothing (field missing)" if t == "missing" else _describe(err.get("input", value))
+            entry["found"] = "nothing (field missing)" if t == "missing" else _describe(
+                value if isinstance(value, bool) else err.get("input", value))  # a refused bool reaches pydantic as text
     problems = []
     for dotted, e in grouped.items():
         line = None

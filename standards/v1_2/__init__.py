@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field
 
 from .. import v1_1
-from .._base import Fraction, StrictModel
+from .._base import Fraction, ManifestModel
 from ..v1_0 import CallableModel, EndpointModel, LocalModel, RecordedModel
 from ..v1_1 import (  # re-exported: unchanged in 1.2
     Approval,
@@ -71,7 +71,7 @@ class Generation(v1_1.Generation):
                             "probabilities sum to this (sampling only).")
 
 
-class Repeats(StrictModel):
+class Repeats(ManifestModel):
     """How many times the student is evaluated, and how the runs' verdicts combine. For a
     student that samples: its answers change from run to run, and one run's verdict is one
     draw. The report gives, per slice, how often items change answer across runs and the

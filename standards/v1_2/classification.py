@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from .._base import Fraction, StrictModel
+from .._base import Fraction, ManifestModel
 
 
-class NoisyCopies(StrictModel):
+class NoisyCopies(ManifestModel):
     """Noisy copies of every transfer-set message (word dropout, swaps, typos, and words replaced
     by their nearest neighbours among the teacher's word embeddings), labelled by the teacher.
     Needs a `local` teacher: a recorded one answers only the messages it was recorded on, so
@@ -62,7 +62,7 @@ class NoisyCopies(StrictModel):
         return self
 
 
-class UnlabelledSet(StrictModel):
+class UnlabelledSet(ManifestModel):
     """In-domain text without labels (say, a sample of production traffic that is not in the eval
     set), added to the transfer set and labelled by the teacher. Needs a `local` teacher, or a
     recorded one whose recording answers these rows (`stillhouse record`)."""
@@ -73,7 +73,7 @@ class UnlabelledSet(StrictModel):
     id: str = Field(default="id", description="Column with a unique row id (a recorded teacher's key).")
 
 
-class Augmentation(StrictModel):
+class Augmentation(ManifestModel):
     """Rows added to the transfer set, every one labelled by the teacher's soft outputs. The
     gold-label term of the loss counts only the transfer set's own rows."""
 
@@ -85,7 +85,7 @@ class Augmentation(StrictModel):
     )
 
 
-class Layerwise(StrictModel):
+class Layerwise(ManifestModel):
     """Layer-wise distillation: each student layer's hidden states follow a teacher layer's
     (student layer i of m to teacher layer round((i + 1) * n / m) of n, embeddings to embeddings),
     by mean squared error after a learned linear projection from the student's width to the
@@ -102,7 +102,7 @@ class Layerwise(StrictModel):
     attention: bool = Field(default=True, description="Match attention distributions where the head counts match.")
 
 
-class DevSplit(StrictModel):
+class DevSplit(ManifestModel):
     """The rows agreement is checked on after every epoch, to choose the epoch (never the eval
     set): a share of the transfer set set aside before training, or a file of its own."""
 
@@ -131,7 +131,7 @@ class DevSplit(StrictModel):
         return self
 
 
-class ClassificationRecipe(StrictModel):
+class ClassificationRecipe(ManifestModel):
     """Extras of the classification recipe: augmentation, initialisation from the teacher,
     layer-wise distillation, and a dev split with early stopping."""
 

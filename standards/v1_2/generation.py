@@ -20,10 +20,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .._base import Fraction, StrictModel
+from .._base import Fraction, ManifestModel
 
 
-class GenerativeStudent(StrictModel):
+class GenerativeStudent(ManifestModel):
     """Where the student's architecture (and, optionally, its starting weights) come from.
     Without this section the student folder's own `config.json` and tokenizer are kept and
     its weights re-initialised from the seed."""
@@ -46,7 +46,7 @@ class GenerativeStudent(StrictModel):
         return self
 
 
-class LoRA(StrictModel):
+class LoRA(ManifestModel):
     """Low-rank adapters (peft): only the adapters train; they are merged into the weights when
     the student is saved, so it loads as a plain causal LM."""
 
@@ -61,7 +61,7 @@ class LoRA(StrictModel):
     )
 
 
-class TokenLevel(StrictModel):
+class TokenLevel(ManifestModel):
     """Token-level distillation: the student matches the teacher's next-token distribution at
     every completion position. Needs a `local` teacher with the student's tokenizer."""
 
@@ -86,7 +86,7 @@ class TokenLevel(StrictModel):
     )
 
 
-class GenerationRecipe(StrictModel):
+class GenerationRecipe(ManifestModel):
     """How a causal-LM student is distilled (`task: generation`)."""
 
     mode: Literal["sequence", "token"] = Field(
