@@ -110,15 +110,23 @@ def _line_map(node: Node, prefix: str, out: dict[str, int], depth: int = 0) -> N
             _line_map(v, f"{prefix}[{i}]", out, depth + 1)
 
 
-def _problem(file: str, expected: str, found: str, line: int | None = None, field: str = "") -> ManifestError:
-    return ManifestError([Problem(file=file, field=field, expected=expected, found=found, line=line)])
+def _problem(file: str, expected: str, found: str, line: int | None = None, field: str = "",
+             hint: str | None = None) -> ManifestError:
+    return ManifestError([Problem(file=file, field=field, expected=expected, found=found, line=line, hint=hint)])
 
 
-def _syntax_problem(file: str, exc: yaml.YAMLError) -> ManifestError:
+def _syntax_problem(file: str, exc: yaml.YAMLError, text: str) -> ManifestError:
     """A YAML syntax error as a problem, on its line when the parser gave one."""
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        return _problem(file, "valid YAML", f"{exc.problem or exc.context}", line=mark.line + 1 if mark else None)
+        # The problem line reads "expected …; found …" already.
+        found = "a syntax error: " + str(exc.problem or exc.context).removeprefix("found ")
+        rows = text.splitlines() if mark is not None else []
+        if mark is not None and mark.line < len(rows) and rows[mark.line][mark.column:mark.column + 1] == "\t":
+            found, hint = "a tab", "YAML indents with spaces; tabs are not allowed there"
+        else:
+            hint = None
+        return _problem(file, "valid YAML", found, line=mark.line + 1 if mark else None, hint=hint)
     return _problem(file, "valid YAML", str(exc).splitlines()[0])
 
 
@@ -315,7 +323,7 @@ def parse_yaml(raw: bytes, name: str, *, lines: bool = False, max_bytes: int = M
         except RecursionError:
             raise _problem(name, "valid YAML", "nesting too deep") from None
         except yaml.YAMLError as exc:
-            raise _syntax_problem(name, exc) from None
+            raise _syntax_problem(name, exc, text) from None
         else:
             if data is _EMPTY:
                 raise _problem(name, "a YAML document", "an empty document")
@@ -344,7 +352,7 @@ def parse_yaml(raw: bytes, name: str, *, lines: bool = False, max_bytes: int = M
                            f"the tag {tag}", line=mark.line + 1 if mark else None) from None
         raise _problem(name, "valid YAML", msg, line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
-        raise _syntax_problem(name, exc) from None
+        raise _syntax_problem(name, exc, text) from None
     except RecursionError:
         raise _problem(name, "valid YAML", "nesting too deep") from None
     finally:

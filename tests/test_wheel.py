@@ -225,6 +225,7 @@ def test_the_starter_workflow_runs_as_written(models_env: Env, tmp_path_factory:
     assert models_env.run("distill", ".", "--write-pin", cwd=project).returncode == 0
     wf = yaml.safe_load((project / ".github" / "workflows" / "stillhouse.yml").read_text())
     assert "STILLHOUSE_PACKAGE" in wf["env"], "the workflow names where Stillhouse comes from in one place"
+    assert wf["env"]["PIP_EXTRA_INDEX_URL"].endswith("/whl/cpu"), "a CPU runner installs torch's CPU build"
     env = {**{k: str(v) for k, v in wf["env"].items()}, "STILLHOUSE_PACKAGE": f"{models_env.wheel}[models]",
            "STILLHOUSE_REGISTRY": str(ws / "registry"), "PIP_CONSTRAINT": str(ROOT / "constraints.txt")}
     steps = [s for s in wf["jobs"]["gate"]["steps"] if "run" in s]

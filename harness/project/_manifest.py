@@ -169,6 +169,8 @@ def _dotted(parts: list[Any]) -> str:
 
 
 def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (an empty value)"
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, dict):
@@ -237,6 +239,8 @@ def _expected(err: Any) -> str:
         return f"one of {ctx.get('expected_tags', '')}"
     if t == "union_tag_not_found":
         return f"a `kind` field (one of {', '.join(_KINDS)})"
+    if t in ("model_type", "model_attributes_type", "dict_type"):
+        return "a mapping of fields"
     if t == "value_error":
         return msg.removeprefix("Value error, ")
     if t == "assertion_error":
