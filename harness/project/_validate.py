@@ -70,16 +70,16 @@ _WORD = {"pass": "passed", "fail": "**FAILED**", "warn": "warning", "skip": "not
 def checklist_markdown(result: ValidationResult, catalogue_path: Path | None = None) -> str:
     """The review checklist of one project: automatic items ticked or crossed from the
     checks, manual items as the reviewer's questions."""
-    from ..render._escape import md_escape
+    from ..render._escape import md_text
 
     cat = load_catalogue(catalogue_path)
     m = result.project.manifest
     by_id = {r.id: r for r in result.results}
     lines = [
-        f"# Review checklist: {md_escape(m.name)}",
+        f"# Review checklist: {md_text(m.name)}",
         "",
-        f"Standards {result.project.declared_version} · owner {md_escape(m.owner.handle)} "
-        f"({md_escape(m.owner.team)}) · status {m.lifecycle.status.value} · checklist version "
+        f"Standards {result.project.declared_version} · owner {md_text(m.owner.handle)} "
+        f"({md_text(m.owner.team)}) · status {m.lifecycle.status.value} · checklist version "
         f"{standards.CURRENT_VERSION}",
         "",
         f"Automatic checks: {sum(r.status == 'pass' for r in result.results)} passed, "
@@ -94,12 +94,18 @@ def checklist_markdown(result: ValidationResult, catalogue_path: Path | None = N
         lines += [f"## {area.title}", ""]
         for req in reqs:
             res = by_id[req.id]
+            # The catalogue's own words are Markdown (code spans); a check's detail quotes the
+            # manifest, so it is escaped, the way a file read as plain text too wants it.
             if res.status == "manual":
-                lines.append(f"- [ ] **{req.id}** ({req.level}, reviewer): {md_escape(req.question or req.text)}")
+                lines.append(f"- [ ] **{req.id}** ({req.level}, reviewer): {_one_line(req.question or req.text)}")
             else:
                 lines.append(f"- {_MARK[res.status]} **{req.id}** ({req.level}, {_WORD[res.status]}): "
-                             f"{md_escape(req.text.strip())}  \n  {md_escape(res.detail)}")
+                             f"{_one_line(req.text)}  \n  {md_text(res.detail)}")
         lines.append("")
     lines += ["---", "", "Reviewer: ______________  Date: ______________  "
               f"Record the approval in the manifest: `approvals: [{{reviewer, date, checklist_version: \"{standards.CURRENT_VERSION}\"}}]`", ""]
     return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
