@@ -49,7 +49,7 @@ def verify_file(project: Project, rel: str, pinned: str, field: str, requirement
                                      line=project.lines.get(field.rsplit(".", 1)[0] + ".path"))])
     actual = artifact_sha256(p) if p.is_dir() else file_sha256(p)
     if actual != pinned.strip().lower():
-        raise IntegrityError(rel, field, pinned, actual, requirement)
+        raise IntegrityError(str(p), field, pinned, actual, requirement)  # findable from any folder
     return actual
 
 
@@ -65,7 +65,7 @@ def load_eval_set(project: Project, use_cache: bool = True) -> EvalData:
     try:
         rows = read_rows(project.path(es.path))
     except TableError as exc:
-        raise ManifestError([Problem(es.path, "", "a readable eval set", str(exc))]) from None
+        raise ManifestError([Problem(str(project.path(es.path)), "", "a readable eval set", str(exc))]) from None
     problems = []
     if isinstance(es.rows, int) and es.rows != len(rows):
         problems.append(Problem(mf, "eval_set.rows", f"the row count of {es.path}", f"{es.rows} (the file has {len(rows)})",
@@ -92,7 +92,7 @@ def load_eval_set(project: Project, use_cache: bool = True) -> EvalData:
         known = set(m.labels)
         outside = [i for i, r in enumerate(refs) if r not in known]
         if outside:
-            raise ManifestError([Problem(es.path, f"row {outside[0] + 1}.{es.fields.label}",
+            raise ManifestError([Problem(str(project.path(es.path)), f"row {outside[0] + 1}.{es.fields.label}",
                                          f"one of the manifest's labels ({', '.join(m.labels)})",
                                          f"{refs[outside[0]]!r} ({len(outside)} row(s) outside the label set)",
                                          requirement="EVAL-003")])
