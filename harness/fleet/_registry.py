@@ -52,12 +52,12 @@ MODELS_DIR = "models"
 #: Files are summarised in worker processes from this many entries on.
 PARALLEL_MIN = 400
 #: A folder holding one of these is a registry; one holding none is not read as one.
-REGISTRY_MARKERS = ("teachers.yaml", "people.yaml", MODELS_DIR)
+REGISTRY_MARKERS = ("teachers.yaml", "people.yaml", "registry.yaml", MODELS_DIR)
 
 
 def not_a_registry(folder: Path) -> str | None:
-    """What ``folder`` holds instead of a registry (None: it is one, holding `teachers.yaml`,
-    `people.yaml` or `models/`), said for an `InputError`."""
+    """What ``folder`` holds instead of a registry (None: it is one, holding one of
+    `REGISTRY_MARKERS`), said for an `InputError`."""
     if not folder.exists():
         return "nothing at that path"
     if not folder.is_dir():
