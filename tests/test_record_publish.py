@@ -97,6 +97,25 @@ def test_a_recording_is_refused_for_a_changed_set(tmp_path) -> None:
     assert res.code == 2 and rows[3]["id"] in res.stderr and "different version of the set" in res.stderr
 
 
+def test_record_never_replaces_what_is_not_a_recording_nor_a_good_recording_with_bad_answers(tmp_path) -> None:
+    project = classification_project(tmp_path / "p", teacher="callable", n=30)
+    assert run_cli("record", project, "--set", "eval", "--quiet").code == 0
+    good = file_sha256(project / "recorded" / "teacher.jsonl")
+    for out in ("stillhouse.yaml", "data/eval.jsonl", "counting_teacher.py", "data"):
+        before = (project / out).read_bytes() if (project / out).is_file() else None
+        res = run_cli("record", project, "--set", "eval", "--quiet", "--out", out)
+        assert res.code == 2 and "--out" in res.stderr and "Traceback" not in res.stderr, (out, res.stderr)
+        if before is not None:
+            assert (project / out).read_bytes() == before
+    # the teacher now answers what no recording can hold: the pinned recording stays as it was
+    (project / "counting_teacher.py").write_text("def answer(texts):\n    return ['nope' for _ in texts]\n")
+    res = run_cli("record", project, "--set", "eval", "--quiet", "--no-cache")
+    assert res.code == 2 and "the teacher's answers for recorded/teacher.jsonl" in res.stderr, res.stderr
+    assert "nothing was written" in res.stderr
+    assert file_sha256(project / "recorded" / "teacher.jsonl") == good
+    assert sorted(p.name for p in (project / "recorded").iterdir()) == ["teacher.jsonl"]
+
+
 @pytest.mark.parametrize("row, field, words", [
     ({"output": "billing", "probs": [float("nan"), 1.0]}, "probs", "finite"),
     ({"output": "billing", "probs": [1.2, -0.2]}, "probs", "at least 0"),

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,7 @@ def record(project_dir: Path | str = ".", *, sets: tuple[str, ...] = ("eval", "d
     target = project.path(rel)
     if target != project.dir and project.dir not in target.parents:
         raise ManifestError([Problem("--out", "", "a path inside the project", rel)])
+    _check_target(project, target, rel)
     settings = settings_of(m)
     fields = {"id": m.eval_set.fields.id, "input": m.eval_set.fields.input}
     data: dict[str, EvalData] = {}
@@ -202,9 +204,17 @@ def record(project_dir: Path | str = ".", *, sets: tuple[str, ...] = ("eval", "d
     }
     body = json.dumps({HEADER_KEY: meta}, ensure_ascii=False) + "\n" + "".join(
         json.dumps(r, ensure_ascii=False) + "\n" for r in lines)
-    atomic_write_text(target, body)
-    # what was written reads back as a valid recording (the same checks distill and eval apply)
-    read_recording(target, rel, labels=settings.labels, task=settings.task)
+    # What is written must read back as a valid recording (the same checks distill and eval
+    # apply) before it takes the target's place: a teacher's bad answers leave the old file.
+    staged = target.with_name(f".{target.name}.new")
+    atomic_write_text(staged, body)
+    try:
+        read_recording(staged, rel, labels=settings.labels, task=settings.task)
+    except ManifestError as exc:
+        staged.unlink(missing_ok=True)
+        raise ManifestError([replace(p, file=p.file.replace(rel, f"the teacher's answers for {rel}", 1),
+                                     hint=f"nothing was written; {rel} is as it was") for p in exc.problems]) from None
+    os.replace(staged, target)
     sha = file_sha256(target)
     spec: dict[str, Any] = {"kind": "recorded"}
     if teacher.family:
@@ -219,3 +229,23 @@ def record(project_dir: Path | str = ".", *, sets: tuple[str, ...] = ("eval", "d
         replace_section(project.manifest_file, "teacher", spec)
         result.manifest_written = True
     return result
+
+
+def _check_target(project: Project, target: Path, rel: str) -> None:
+    """Refuse an --out that would replace something other than a recording: a folder, the
+    manifest, a file the manifest names, or any existing file that is not a recording."""
+    from ..project._manifest import manifest_paths
+
+    if target.is_dir():
+        raise ManifestError([Problem("--out", "", "a file path for the recording", f"{rel}, a folder")])
+    named = {project.path(v) for _, v in manifest_paths(project.manifest)} | {project.manifest_file}
+    if target in named:
+        raise ManifestError([Problem("--out", "", "a new file or an earlier recording",
+                                     f"{rel}, which the manifest pins as something else")])
+    if target.is_file():
+        with target.open("rb") as fh:
+            first = fh.readline(4096)
+        if f'{{"{HEADER_KEY}"'.encode() not in first[:40]:
+            raise ManifestError([Problem("--out", "", "a new file or an earlier recording",
+                                         f"{rel}, an existing file that is not a recording",
+                                         hint="choose another path, or move the file first")])
