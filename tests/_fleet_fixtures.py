@@ -18,6 +18,7 @@ from .conftest import EXAMPLES
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 11, 28, tzinfo=UTC)
+LABELS = ["billing", "technical", "account", "shipping"]  # the minimal example's
 BASE = yaml.safe_load((EXAMPLES / "minimal" / "stillhouse.yaml").read_text())
 
 
@@ -133,7 +134,7 @@ def production_rows(weeks: int, agree: list[float], per_week: int = 200, spot: f
             t = start + dt.timedelta(days=7 * w, seconds=rng.uniform(0, 7 * 86400 - 1))
             long = long_from_week is not None and w >= long_from_week
             n_words = rng.randint(10, 30) if long else (rng.randint(2, 4) if rng.random() < 0.2 else rng.randint(5, 8))
-            out = rng.choice(["billing", "technical", "account", "shipping"])
+            out = rng.choice(LABELS)
             week.append({"timestamp": t.isoformat().replace("+00:00", "Z"), "input": " ".join(["word"] * n_words),
                          "output": out, "channel": "email" if rng.random() < 0.375 else "chat",
                          "has_typo": rng.random() < 0.125})
@@ -142,7 +143,7 @@ def production_rows(weeks: int, agree: list[float], per_week: int = 200, spot: f
             k = round(agree[w] * len(chosen))
             rng.shuffle(chosen)
             for i, r in enumerate(chosen):
-                r[key] = r["output"] if i < k else "other"
+                r[key] = r["output"] if i < k else next(x for x in LABELS if x != r["output"])
         rows += week
     return rows
 

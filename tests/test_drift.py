@@ -152,6 +152,33 @@ def test_bad_production_samples_exit_2(entry: Path):
     assert not (entry / "drift").exists()
 
 
+def test_malformed_answers_exit_2_rather_than_count_as_disagreements(entry: Path):
+    for field, value, words in [("teacher_output", "", "teacher_output: expected one of the manifest's labels"),
+                                ("teacher_output", 5, "teacher_output: expected text; found 5"),
+                                ("label", {"x": 1}, "label: expected text"),
+                                ("output", "refunds", "output: expected one of the manifest's labels"),
+                                ("input", 12, "input: expected non-empty text; found 12"),
+                                ("input", " ", "input: expected non-empty text")]:
+        rows = production_rows(1, [0.9], per_week=5)
+        rows[1][field] = value
+        write_jsonl(entry / "bad.jsonl", rows)
+        res = run_cli("drift", entry, "--production", entry / "bad.jsonl")
+        assert res.code == 2 and f"row 2.{words}" in res.stderr, (field, value, res.stderr)
+    assert not (entry / "drift").exists()
+
+
+def test_now_leaves_out_rows_logged_after_it(entry: Path):
+    sample = write_jsonl(entry / "monitoring" / "production.jsonl",
+                         production_rows(4, [0.92, 0.92, 0.80, 0.75], long_from_week=2))
+    as_of = NOW - dt.timedelta(days=14)  # before the drop in weeks 3 and 4
+    rec = compute_drift(load_project(entry), sample, now=as_of)
+    assert [w.rows for w in rec.windows] == [200, 200] and not rec.fired
+    assert "400 row(s) logged after 2026-11-14 00:00 UTC left out" in rec.reason
+    assert compute_drift(load_project(entry), sample, now=NOW).fired
+    res = run_cli("drift", entry, "--production", sample, "--now", "2020-01-01")
+    assert res.code == 2 and "rows logged at or before 2020-01-01" in res.stderr
+
+
 # --- retire ------------------------------------------------------------------------------------------
 
 

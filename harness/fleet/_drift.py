@@ -86,12 +86,23 @@ def _when(value: Any) -> dt.datetime:
     return t
 
 
-def read_production(path: Path, input_field: str) -> list[dict[str, Any]]:
+def _answer_problem(value: Any, labels: list[str] | None) -> str | None:
+    """Why ``value`` is not an answer (a label of the manifest's, or text), or None."""
+    if not isinstance(value, str):
+        return "text"
+    if labels and value.strip() not in labels:
+        return f"one of the manifest's labels ({', '.join(labels[:8])}{', …' if len(labels) > 8 else ''})"
+    return None
+
+
+def read_production(path: Path, input_field: str, labels: list[str] | None = None) -> list[dict[str, Any]]:
     """Rows of a production sample (JSONL or Parquet), each with a parsed `_t` timestamp.
 
     Required per row: `timestamp` (ISO 8601 or epoch seconds), the input (`input` or the
     eval set's input column) and `output` (the student's answer). Optional: `teacher_output`
-    (spot-checked rows), `label` (feedback), and any columns the slice rules read."""
+    (spot-checked rows), `label` (feedback), and any columns the slice rules read. The input
+    is text; every answer is text, and one of ``labels`` when given: a malformed spot-check
+    or feedback label would count as a disagreement and could fire the trigger."""
     name = str(path)
     if not path.is_file():
         raise ManifestError([Problem(name, "", "a production sample (JSONL or Parquet)", "no such file")])
@@ -112,6 +123,13 @@ def read_production(path: Path, input_field: str) -> list[dict[str, Any]]:
         for f in ("timestamp", "input", "output"):
             if r.get(f) is None:
                 problems.append(Problem(name, f"{where}.{f}", "a value (required column)", "nothing"))
+        if r.get("input") is not None and (not isinstance(r["input"], str) or not r["input"].strip()):
+            problems.append(Problem(name, f"{where}.input", "non-empty text", repr(r["input"])[:80]))
+        for f in ("output", "teacher_output", "label"):
+            if r.get(f) is not None:
+                why = _answer_problem(r[f], labels)
+                if why:
+                    problems.append(Problem(name, f"{where}.{f}", why, repr(r[f])[:80]))
         if r.get("timestamp") is not None:
             try:
                 r["_t"] = _when(r["timestamp"])
@@ -162,7 +180,16 @@ def compute_drift(project: Project, production: Path, *, now: dt.datetime | None
     m = project.manifest
     report = _baseline_report(project)
     input_field = m.eval_set.fields.input
-    rows = read_production(Path(production), input_field)
+    labels = list(m.labels) if m.task.value == "classification" and m.labels else None
+    rows = read_production(Path(production), input_field, labels)
+    later = 0
+    if now is not None:  # as of ``now``: rows logged after it are not yet part of the record
+        kept = [r for r in rows if r["_t"] <= now]
+        later = len(rows) - len(kept)
+        if not kept:
+            raise ManifestError([Problem(str(production), "", f"rows logged at or before {now:%Y-%m-%d %H:%M} UTC",
+                                         f"all {len(rows)} rows later (first {rows[0]['_t']:%Y-%m-%d %H:%M})")])
+        rows = kept
     slices_by_name = {s.name: s for s in report.slices}
     all_n = slices_by_name["all"].n if "all" in slices_by_name else 0
     base_shares = {s.name: (slices_by_name[s.name].n / all_n if s.name in slices_by_name and all_n else 0.0)
@@ -200,6 +227,8 @@ def compute_drift(project: Project, production: Path, *, now: dt.datetime | None
     last = next((w for w in reversed(windows) if w.assessable), None)
     fired = bool(last and last.fired)
     reason = _reason(last, metric, max_drop, base_agree if metric == "agreement" else base_acc, min_spot_checks)
+    if later:
+        reason += f" ({later} row(s) logged after {now:%Y-%m-%d %H:%M} UTC left out)"
     prov = report.provenance
     return DriftRecord(
         project=m.name, computed_at=(now or dt.datetime.now(UTC)).replace(microsecond=0),
