@@ -416,6 +416,14 @@ def test_demo_fleet_shows_every_state_on_any_day(tmp_path: Path):
     res = run_cli("fleet", reg, "--check")
     assert res.code == 1 and "faq-answer-ranker" in res.stdout
     assert (reg / "fleet.json").is_file() and (reg / "fleet.md").is_file()
+    # a short table shows the worst first, in fleet.md's order: the failing gate, then the orphan
+    rows = [ln.split("│")[1].strip() for ln in run_cli("fleet", reg, "--rows", "2").stdout.splitlines()
+            if ln.startswith("│")]
+    worst = [m.name for m in sorted(rep.models, key=lambda m: (m.verdict != "fail", not m.orphaned, m.name))]
+    assert rows == worst[:2] and by[rows[0]].verdict == "fail" and by[rows[1]].orphaned
+    md = (reg / "fleet.md").read_text()
+    actions = [ln for ln in md.splitlines() if ln.startswith("- action:")]
+    assert actions and not any("\\`" in a for a in actions)  # commands are code spans, not escaped backticks
 
 
 def test_the_fleet_watch_workflow_runs_a_real_command_and_keeps_the_cache(tmp_path: Path):

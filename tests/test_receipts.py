@@ -216,6 +216,11 @@ def test_a_hub_snapshot_is_hashed_and_an_edited_one_makes_the_report_stale(tmp_p
 def test_teacher_only_report_never_satisfies_eval_005(minimal_project: Path) -> None:
     res = run_cli("eval", minimal_project, "--teacher-only")
     assert res.code == 0 and "Teacher only" in res.stdout
+    # by default beside the model's report, never over it
+    assert (minimal_project / "report" / "teacher-only" / "report.json").is_file()
+    assert not (minimal_project / "report" / "report.json").exists()
+    # and even where the model's report goes, it never counts as the model's evaluation
+    assert run_cli("eval", minimal_project, "--teacher-only", "--out", minimal_project / "report").code == 0
     data = json.loads((minimal_project / "report" / "report.json").read_text())
     assert data["teacher_only"] and data["student"] is None and data["gate"]["verdict"] == "none"
     assert data["slices"][0]["teacher_accuracy"]["value"] > 0.5

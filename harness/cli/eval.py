@@ -23,7 +23,8 @@ from ._app import EXIT_FAILED, PROJECT, command, console, plain
 @click.option("--no-cache", is_flag=True, help="Run the teacher again even if its outputs are cached.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary (for CI logs).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder for report.json/.md/.html (default: PROJECT/report/).")
+              help="Folder for report.json/.md/.html (default: PROJECT/report/; with --teacher-only, "
+                   "PROJECT/report/teacher-only/, so the model's own report stays).")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True,
               help="Examples per batch for local models and callables.")
 @click.option("--repeats", type=click.IntRange(1, 50), default=None, metavar="K",
@@ -50,6 +51,7 @@ def eval(project: Path, gate: bool, teacher_only: bool, no_cache: bool, quiet: b
     Writes report.json, report.md and report.html atomically. With --gate, exit 1 when a
     must-level bar fails."""
     from ..eval import evaluate
+    from ..eval._run import default_report_dir
 
     if gate and teacher_only:
         raise click.UsageError("--gate judges a student; a --teacher-only report has no verdict")
@@ -61,7 +63,7 @@ def eval(project: Path, gate: bool, teacher_only: bool, no_cache: bool, quiet: b
                       ray_workers=ray_workers, repeats=repeats)
     failed = [b for b in [*report.gate.bars, *report.gate.budgets] if not b.passed and b.level == "must"]
     if not quiet:
-        _print_eval_summary(report, out or (project / "report"))
+        _print_eval_summary(report, out or default_report_dir(project, teacher_only))
     elif report.gate.verdict == "fail":
         for b in failed:
             click.echo(f"FAIL {b.slice} {b.metric}: {b.reason}", err=True)

@@ -57,9 +57,11 @@ def fleet(registry: Path, check: bool, fmt: str, out: Path | None, now: str | No
 def _print_fleet(report: Any, max_rows: int) -> None:
     from rich.table import Table
 
+    from ..render._fleet import ordered
+
     con = console()
     r = report.rollout
-    models = sorted(report.models, key=lambda m: (not m.needs_action, m.name))
+    models = ordered(report.models)  # fleet.md's order: a failing gate first, then orphaned, triggered, stale
     title = f"Fleet{': ' + report.name if report.name else ''} — as of {report.generated_at:%Y-%m-%d %H:%M} UTC"
     table = Table(title=plain(title), title_justify="left")
     for col in ("model", "owner", "status", "age (d)", "current", "verdict", "orphaned", "triggers", "action"):

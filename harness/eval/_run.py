@@ -368,6 +368,13 @@ def _device(runs: list[ModelRun]) -> str:
     return f"cpu ({platform.machine() or '?'}{threads}){extra}"
 
 
+def default_report_dir(project_dir: Path, teacher_only: bool = False) -> Path:
+    """Where a report goes without --out: a teacher-only report beside, never over, the
+    student's (which `validate` and `publish` read)."""
+    base = project_dir / standards.REPORT_DIR
+    return base / "teacher-only" if teacher_only else base
+
+
 def evaluate(project_dir: Path | str = ".", *, use_cache: bool = True, quiet: bool = True,
              out_dir: Path | str | None = None, command: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
              checkpoint_rows: int = DEFAULT_CHECKPOINT_ROWS, checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS,
@@ -381,7 +388,9 @@ def evaluate(project_dir: Path | str = ".", *, use_cache: bool = True, quiet: bo
     the key matches (``use_cache=False`` forces a fresh run); progress is checkpointed (in
     chunks of ``checkpoint_rows`` rows, written once ``checkpoint_seconds`` of work is
     unsaved) so an interrupted run resumes. Writes `report.json`, `report.md` and
-    `report.html` atomically into ``out_dir`` (default: `<project>/report/`) and returns the
+    `report.html` atomically into ``out_dir`` (default: `<project>/report/`, and
+    `<project>/report/teacher-only/` for ``teacher_only``, which never replaces the
+    model's own report) and returns the
     report; the gate's verdict is `report.gate.verdict`. Latency is timed at batch size 1
     after warm-up, on ``latency_threads`` CPU threads for local models on CPU (None:
     torch's default).
@@ -498,7 +507,7 @@ def _evaluate(project_dir: Path | str, *, use_cache: bool, quiet: bool, out_dir:
                         training_record=record, repeats=repeated)
     if key is not None:
         report = receipts.sign(report, key)
-    target = Path(out_dir) if out_dir is not None else project.dir / standards.REPORT_DIR
+    target = Path(out_dir) if out_dir is not None else default_report_dir(project.dir, teacher_only)
     try:
         write_report(report, target)
     except OSError as exc:

@@ -207,7 +207,7 @@ def fleet_markdown(report: Any, site: FleetPage | None = None) -> str:
             if not m.evaluation_current and m.status != "retired":
                 lines.append("- evaluation not current: " + e("; ".join(m.not_current_reasons) or "no report"))
             for a in m.actions:
-                lines.append(f"- action: {e(a)}")
+                lines.append(f"- action: {_with_commands(a, e)}")
             for n in m.notes:
                 lines.append(f"- note: {e(n)}")
             lines.append("")
