@@ -67,9 +67,11 @@ Placeholder = Annotated[
 ]
 """A value `stillhouse init` leaves for the user to fill in; validation fails on it (MAN-001)."""
 
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,79}$"
+
 Slug = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,79}$"),
+    StringConstraints(pattern=SLUG_PATTERN),
 ]
 """Lower-case name: letters, digits, '.', '_' and '-', at most 80 characters."""
 

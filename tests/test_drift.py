@@ -262,9 +262,15 @@ def test_retire_a_block_style_lifecycle_and_refuse_bad_input(minimal_project: Pa
                                        "lifecycle:\n  status: in_review   # under review\n  created: 2026-11-01\n"))
     assert "# under review" in f.read_text()
     res = run_cli("retire", minimal_project, "--reason", "   ")
-    assert res.code == 2 and "retirement_reason" in res.stderr
+    assert res.code == 2 and f"{f}: lifecycle.retirement_reason" in res.stderr  # names the manifest
     res = run_cli("retire", minimal_project, "--reason", "x", "--replacement", "minimal-ticket-router")
     assert res.code == 2 and "the model itself" in res.stderr
+    res = run_cli("retire", minimal_project, "--reason", "x", "--replacement", "Bad Name|<b>")
+    assert res.code == 2 and "lifecycle.replacement: expected a model name" in res.stderr
+    for day in ("2026-10-31", "2099-01-01"):  # before the model was created; not yet come
+        res = run_cli("retire", minimal_project, "--reason", "x", "--on", day)
+        assert res.code == 2 and "lifecycle.retired_on: expected a day from the model's creation" in res.stderr
+    assert "# under review" in f.read_text()  # nothing was written
     p = retire_project(minimal_project, "no longer needed", on=dt.date(2026, 12, 1))
     assert p.manifest.lifecycle.status.value == "retired" and p.manifest.lifecycle.replacement is None
     text = f.read_text()

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import standards
+from standards._base import SLUG_PATTERN
 
 from .._errors import InputError, ManifestError, Problem
 from .._io import atomic_write_text
@@ -243,22 +245,33 @@ def retire_project(target: Path | str, reason: str, *, replacement: str | None =
                    on: dt.date | None = None) -> Project:
     """Retire a model: status `retired`, the day, the reason (LIFE-002) and, optionally,
     the model that replaces it. The manifest is edited in place, atomically."""
+    manifest_file = find_manifest(Path(target))
     if not reason or not reason.strip():
-        raise ManifestError([Problem(str(target), "lifecycle.retirement_reason", "a reason (LIFE-002)", "nothing")])
+        raise ManifestError([Problem(str(manifest_file), "lifecycle.retirement_reason", "a reason (LIFE-002)",
+                                     "nothing")])
     bad = [c for c in reason if (ord(c) < 32 and c not in "\t") or ord(c) == 127 or 0xFFFE <= ord(c) <= 0xFFFF
            or 0xD800 <= ord(c) <= 0xDFFF]
     if bad:
-        raise ManifestError([Problem(str(target), "lifecycle.retirement_reason", "printable text",
+        raise ManifestError([Problem(str(manifest_file), "lifecycle.retirement_reason", "printable text",
                                      f"the control character U+{ord(bad[0]):04X}")])
-    project = load_project(find_manifest(Path(target)))
+    project = load_project(manifest_file)
     lc = project.manifest.lifecycle
     if lc.status.value == "retired":
         raise InputError(f"{project.manifest_file}: {project.manifest.name} was already retired on "
                          f"{lc.retired_on or '?'} ({lc.retirement_reason or 'no reason'})")
+    mf = str(project.manifest_file)
     if replacement is not None and replacement == project.manifest.name:
-        raise ManifestError([Problem(str(project.manifest_file), "lifecycle.replacement",
-                                     "another model's name", f"{replacement!r}, the model itself")])
-    changes: dict[str, Any] = {"status": "retired", "retired_on": on or dt.date.today(),
+        raise ManifestError([Problem(mf, "lifecycle.replacement", "another model's name",
+                                     f"{replacement!r}, the model itself")])
+    if replacement is not None and not re.fullmatch(SLUG_PATTERN, replacement):
+        raise ManifestError([Problem(mf, "lifecycle.replacement", "a model name (lower-case letters, digits, "
+                                     "'.', '_', '-')", repr(replacement)[:80])])
+    day = on or dt.date.today()
+    if day < lc.created or day > dt.date.today():
+        raise ManifestError([Problem(mf, "lifecycle.retired_on",
+                                     f"a day from the model's creation ({lc.created}) to today ({dt.date.today()})",
+                                     str(day))])
+    changes: dict[str, Any] = {"status": "retired", "retired_on": day,
                                "retirement_reason": reason.strip()}
     if replacement:
         changes["replacement"] = replacement
