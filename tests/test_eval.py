@@ -533,6 +533,11 @@ def test_repeated_runs_of_a_sampling_student(tmp_path):
     assert {s.name for s in rep.slices} == {"all", "email"}
     assert rep.slices[0].changed_share > 0.2  # a random-weight model sampling at T=1.5 rarely repeats itself
     assert rep.slices[0].verdict_agreement == 1.0 and report.gate.verdict == "pass"
+    # the files a reviewer reads say it too, not only the terminal
+    md = (project / "report" / "report.md").read_text()
+    assert "## Repeated runs" in md and "4 of 4 runs passed" in md and "4 of 4 |" in md
+    html = (project / "report" / "report.html").read_text()
+    assert 'id="repeats"' in html and "4 of 4 runs passed" in html
     # a second time, the same seeds: the same answers
     assert run_cli("eval", project, "--repeats", "4", "--quiet").code == 0
     again = load_report(project / "report" / "report.json")

@@ -174,6 +174,21 @@ def _model_rows(r: EvalReport) -> list[tuple[str, str, str]]:
     ]
 
 
+def _repeats(r: EvalReport) -> tuple[str, list[str], list[list[str]]] | None:
+    """Repeated runs of a sampling student: a sentence, then per slice how stable it was."""
+    rep = r.repeats
+    if rep is None:
+        return None
+    passed = sum(v == "pass" for v in rep.verdicts)
+    rule = "every run must pass" if rep.rule == "all" else "more than half of the runs must pass"
+    sentence = (f"The student ran {rep.runs} times: {passed} of {rep.runs} runs passed "
+                f"({', '.join(rep.verdicts)}); {rule}, so the verdict is {r.gate.verdict}.")
+    head = ["slice", "answers that changed", "runs agreeing on the slice's outcome", "runs with every bar passing"]
+    rows = [[s.name, f"{s.changed_share:.1%}", f"{s.verdict_agreement:.0%}", f"{s.passed_runs} of {rep.runs}"]
+            for s in rep.slices]
+    return sentence, head, rows
+
+
 def _slice_table(r: EvalReport) -> tuple[list[str], list[list[str]]]:
     gen = r.task == "generation"
     head = ["slice", "n", "teacher accuracy", "student accuracy", "agreement",
@@ -370,6 +385,11 @@ def report_markdown(report: EvalReport, *, chips: bool = False, notices: Sequenc
     lines += [f"{h2} Slices", ""]
     head, srows = _slice_table(r)
     lines += _table(head, [[md(c) for c in row] for row in srows]) + [""]
+    repeats = _repeats(r)
+    if repeats is not None:
+        sentence, rhead, rrows = repeats
+        lines += [f"{h2} Repeated runs", "", md(sentence), ""]
+        lines += _table(rhead, [[md(c) for c in row] for row in rrows]) + [""]
     lines += [f"{h2} Teacher and student", ""]
     lines += _table(["", "teacher", "student"], [[a, md(b), md(c)] for a, b, c in _model_rows(r)])
     if r.cost_ratio is not None:
@@ -403,5 +423,5 @@ def report_html(report: EvalReport, *, notices: Sequence[Notice] = (), back: tup
         verdict_css=_verdict_css(v), notices=[*_own_notices(r), *notices], max_listed=MAX_LISTED,
         charts=_charts(r, v), slice_header=head, slice_rows=srows, model_rows=_model_rows(r),
         cost_sentence=_cost_sentence(r), methods=[[(t, k == "code") for k, t in m] for m in _methods(r)],
-        provenance=_provenance_rows(r), back=back, site_root=site_root,
+        provenance=_provenance_rows(r), back=back, site_root=site_root, repeats=_repeats(r),
     ) + "\n"
