@@ -167,7 +167,7 @@ def _eval_hash(ctx: CheckContext) -> CheckResult:
         return fail(f"eval_set.path: {es.path} is not a file")
     if not is_sha256(es.sha256):
         return fail(f"eval_set.sha256 must be 64 hex digits, found {es.sha256!r}")
-    actual = file_sha256(p)
+    actual = ctx.memo(f"file:{p}", lambda: file_sha256(p))  # EVAL-005 compares it with the report too
     if actual != es.sha256.lower():
         return fail(f"eval_set.sha256 is {es.sha256} but the file hashes to {actual}")
     return ok(f"sha256 {actual[:12]}… matches")
@@ -289,10 +289,18 @@ def read_report(path: Path) -> EvalReport:
         raise ReportError(str(path), "(document)", "an eval report", "JSON nested too deeply") from None
 
 
-def _files_now(ctx: CheckContext, report: EvalReport) -> list[str]:
-    """The teacher's and student's files on disk against the hashes the report ran on (a hub
-    snapshot is pinned by commit in the manifest, so only the report binds its bytes)."""
+def files_changed(ctx: CheckContext, report: EvalReport) -> list[str]:
+    """The eval set's, teacher's and student's files on disk against the hashes the report
+    ran on (a hub snapshot is pinned by commit in the manifest, so only the report binds its
+    bytes). Empty: the report is about the files that are there now."""
     out = []
+    es = ctx.manifest.eval_set
+    if not is_placeholder(es.path) and ctx.path(es.path).is_file():
+        p = ctx.path(es.path)
+        now = ctx.memo(f"file:{p}", lambda: file_sha256(p))
+        if now != report.provenance.eval_set_sha256:
+            out.append(f"the eval set changed since the report ({es.path} hashes to {now[:12]}…, the report ran on "
+                       f"{report.provenance.eval_set_sha256[:12]}…)")
     for role, recorded in (("student", report.provenance.student_sha256), ("teacher", report.provenance.teacher_sha256)):
         spec = getattr(ctx.manifest, role)
         if recorded is None or spec.files == "none" or is_placeholder(getattr(spec, "path", None)):
@@ -325,7 +333,7 @@ def _current_report(ctx: CheckContext) -> CheckResult:
     from .receipts import recheck
 
     rc = recheck(report, ctx.manifest)
-    problems = [*rc.tampered, *report_mismatches(report, ctx.manifest), *_files_now(ctx, report)]
+    problems = [*rc.tampered, *report_mismatches(report, ctx.manifest), *files_changed(ctx, report)]
     stale = rc.stale
     if rc.verdict != "pass":
         failed = [f"{b.slice} · {b.metric}" for b in report.gate.bars + report.gate.budgets

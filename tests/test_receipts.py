@@ -228,6 +228,8 @@ def test_teacher_only_report_never_satisfies_eval_005(minimal_project: Path) -> 
     assert code == 1 and "teacher-only" in r["detail"]
     res = run_cli("publish", minimal_project, "--registry", minimal_project.parent / "reg")
     assert res.code == 1 and "teacher-only" in res.stderr
+    res = run_cli("publish", minimal_project, "--registry", minimal_project.parent / "reg", "--allow-stale")
+    assert res.code == 1 and "teacher-only" in res.stderr and not (minimal_project.parent / "reg").exists()
     assert run_cli("eval", minimal_project, "--teacher-only", "--gate").code == 2
 
 

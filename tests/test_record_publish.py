@@ -182,6 +182,18 @@ def test_publish_refuses_a_stale_report_and_says_what_changed(minimal_project: P
     assert not any("redistil" in a for a in entry.actions)
 
 
+@pytest.mark.parametrize("changed", ["student/config.json", "data/eval.jsonl", "teacher/predictions.jsonl"])
+def test_publish_refuses_a_report_made_on_files_that_changed_since(minimal_project: Path, tmp_path: Path,
+                                                                   changed: str) -> None:
+    assert run_cli("eval", minimal_project, "--quiet").code == 0
+    with (minimal_project / changed).open("a") as f:
+        f.write("\n")
+    for extra in ([], ["--allow-stale"]):  # the registry holds no model files: the fleet could never tell
+        res = run_cli("publish", minimal_project, "--registry", tmp_path / "reg", *extra)
+        assert res.code == 1 and "changed since the report" in res.stderr, res.output
+    assert not (tmp_path / "reg").exists()
+
+
 def _tree(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 

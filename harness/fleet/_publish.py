@@ -26,6 +26,7 @@ from pathlib import Path
 
 import standards
 from standards import EvalReport
+from standards.checks import files_changed
 from standards.receipts import recheck, signing_key
 
 from .._errors import InputError, ManifestError, Problem, StandardFailed
@@ -191,6 +192,14 @@ def publish(project_dir: Path | str, registry: Path | str, *, allow_stale: bool 
     if check.tampered:
         raise StandardFailed(f"{project.dir / standards.REPORT_DIR / 'report.json'}: not published: "
                              + "; ".join(check.tampered))
+    if report.teacher_only:
+        raise StandardFailed(f"{project.dir / standards.REPORT_DIR / 'report.json'}: not published: it is a "
+                             "teacher-only report (`eval --teacher-only`), which judges no student")
+    # The registry holds no model files, so the fleet cannot see this later: refused here, always.
+    changed = files_changed(project.check_context(), report)
+    if changed:
+        raise StandardFailed(f"{project.dir / standards.REPORT_DIR / 'report.json'}: not published: "
+                             + "; ".join(changed) + f". Run `stillhouse eval {project_dir}` again")
     if check.stale and not allow_stale:
         raise StandardFailed(f"{project.dir / standards.REPORT_DIR / 'report.json'}: not current for "
                              f"{project.manifest_file.name}: " + "; ".join(check.stale)
