@@ -87,11 +87,15 @@ def test_getting_started_runs_from_zero_to_a_validated_project(workspace) -> Non
     project = ws / "support-intent-router"
     manifest = yaml.safe_load((project / "stillhouse.yaml").read_text())
     pinned = [manifest["teacher"]["path"], manifest["student"]["path"], manifest["eval_set"]["path"],
-              manifest["distillation"]["train_set"]["path"]]
+              manifest["distillation"]["train_set"]["path"],
+              ".stillhouse/manifest.schema.json"]  # the manifest's first line points an editor at it
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     ignored = subprocess.run(["git", "check-ignore", "--no-index", *pinned], cwd=project,
                              capture_output=True, text=True)
     assert ignored.returncode == 1 and ignored.stdout == "", f"ignored by the starter: {ignored.stdout}"
+    caches = subprocess.run(["git", "check-ignore", "--no-index", ".stillhouse/cache/x", "report/report.json"],
+                            cwd=project, capture_output=True, text=True)
+    assert caches.stdout.split() == [".stillhouse/cache/x", "report/report.json"]  # conveniences stay out
     if skipped:
         pytest.skip("ran every step up to the evaluation; " + "; ".join(skipped) + " (not in this build)")
 

@@ -31,7 +31,8 @@ from ._app import EXIT_FAILED, PROJECT, command, console, plain
               help="Run the student K times (default: the manifest's `repeats.runs`): for a student that samples "
                    "(generation.temperature > 0), the report says per slice how often answers change and how "
                    "often the runs agree on the verdict; the gate combines the runs by the manifest's "
-                   "`repeats.rule` (all or majority).")
+                   "`repeats.rule` (all or majority). A K other than `repeats.runs` is a trial: validate and "
+                   "publish take only a report of the manifest's number of runs.")
 @click.option("--ray", "ray_address", metavar="ADDRESS", default=None,
               help="Shard the models' runs over a Ray cluster: `local` starts one on this machine for the run; "
                    "any other value is the address of a running cluster (e.g. ray://head:10001, or auto). The "
