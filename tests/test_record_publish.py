@@ -83,6 +83,18 @@ def test_a_callable_teacher_feeds_distill_through_a_recording(tmp_path) -> None:
     assert run_cli("eval", project, "--gate", "--quiet").code == 0
 
 
+def test_eval_after_record_times_the_teacher_without_asking_for_its_answers_again(tmp_path) -> None:
+    project = classification_project(tmp_path / "p", teacher="callable", n=30)
+    assert run_cli("record", project, "--set", "eval", "--quiet").code == 0
+    calls = tmp_path / "calls.log"
+    assert run_cli("eval", project, "--quiet", env={"STILLHOUSE_TEST_CALLS": str(calls)}).code == 0
+    sizes = [int(x) for x in calls.read_text().split()]
+    assert sizes and set(sizes) == {1}  # only the batch-size-1 timing calls: the answers came from the cache
+    report = json.loads((project / "report" / "report.json").read_text())
+    assert report["provenance"]["caches_used"] and report["teacher"]["latency"]["calls"] == 100
+    assert report["cost_ratio"] is not None
+
+
 def test_a_recording_is_refused_for_a_changed_set(tmp_path) -> None:
     project = classification_project(tmp_path / "p", teacher="callable", n=30)
     assert run_cli("record", project, "--set", "eval", "--write-manifest", "--quiet").code == 0

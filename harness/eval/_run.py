@@ -43,7 +43,7 @@ from ._cache import OutputStore, output_key
 from ._data import EvalData, load_eval_set, verify_file
 from ._gate import SliceFlags, run_gate
 from ._progress import progress_for
-from .adapters import Adapter, Prediction, Settings, make_adapter
+from .adapters import Adapter, Prediction, Settings, adapter_factory, make_adapter
 
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_CHECKPOINT_ROWS = 512
@@ -189,6 +189,15 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
             progress.note(f"{role}: {n} outputs from the cache ({store.dir.name}); the {role} runs zero times")
             rest: dict[str, Any] = {k: hit.get(k) for k in ModelRun.__dataclass_fields__
                                     if k not in ("predictions", "from_cache")}
+            if (not rest.get("latency_ms") and latency_calls and n
+                    and getattr(adapter_factory(spec.kind), "latency_mode", None) == "batch1"):
+                # `record` stored the answers untimed: time the calls now, never asking for the answers again
+                adapter = make_adapter(role, spec, settings, project.dir)
+                adapter.load()
+                lt = progress.start(f"{role} latency (batch size 1)", None)
+                rest["latency_ms"], rest["latency_threads"] = _measure_latency(
+                    adapter, data.inputs, data.ids, latency_calls, latency_threads)
+                progress.finish(lt)
             return ModelRun(predictions=hit["predictions"], from_cache=True, **rest)
     if cluster is not None:
         from ._ray import run_sharded
