@@ -9,6 +9,14 @@ from typing import Any
 from .v1_0 import SliceRule
 
 
+def column_paths(rule: SliceRule, path: str) -> list[tuple[str, str]]:
+    """(field path under ``path``, column) of every column a rule names itself, nested rules
+    included (the input column a text rule reads by default is not named)."""
+    if rule.all_of is not None:
+        return [pc for j, r in enumerate(rule.all_of) for pc in column_paths(r, f"{path}.all_of[{j}]")]
+    return [(f"{path}.column", rule.column)] if rule.column else []
+
+
 def rule_columns(rule: SliceRule, input_field: str) -> set[str]:
     """Columns a rule reads."""
     if rule.all_of is not None:

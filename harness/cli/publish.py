@@ -49,4 +49,3 @@ def publish(project: Path, registry: Path, allow_stale: bool, fmt: str) -> None:
         con.print(plain(f"  stale: {line}"))
     for line in result.warnings:
         con.print(plain(f"warning: {line}"))
-

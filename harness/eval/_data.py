@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from standards import artifact_sha256, file_sha256, is_placeholder, slice_masks
+from standards.slices import column_paths
 from standards.tabular import TableError, missing_value, read_rows
-from standards.v1_0 import SliceRule
 
 from .._errors import IntegrityError, ManifestError, Problem
 from ..project import Project
@@ -102,13 +102,6 @@ def load_eval_set(project: Project, use_cache: bool = True) -> EvalData:
                     masks=masks, sha256=sha)
 
 
-def _rule_columns(rule: SliceRule, path: str) -> list[tuple[str, str]]:
-    """(field path, column) of every column a slice rule names itself, nested rules included."""
-    if rule.all_of:
-        return [pc for j, r in enumerate(rule.all_of) for pc in _rule_columns(r, f"{path}.all_of[{j}]")]
-    return [(f"{path}.column", rule.column)] if rule.column else []
-
-
 def _check_slice_columns(project: Project, rows: list[dict[str, Any]]) -> None:
     """A slice that reads a column no row has is a typo, not an empty slice (EVAL-004)."""
     m = project.manifest
@@ -116,7 +109,7 @@ def _check_slice_columns(project: Project, rows: list[dict[str, Any]]) -> None:
     shown = ", ".join(sorted(columns)[:12]) + (", …" if len(columns) > 12 else "")
     problems = []
     for i, s in enumerate(m.slices):
-        for fpath, col in _rule_columns(s.rule, f"slices[{i}].rule"):
+        for fpath, col in column_paths(s.rule, f"slices[{i}].rule"):
             if col not in columns:
                 close = difflib.get_close_matches(col, sorted(columns), n=1)
                 problems.append(Problem(str(project.manifest_file), fpath,

@@ -31,7 +31,7 @@ from ..project import Project, load_project
 from ._cache import OutputStore, output_key
 from ._data import EvalData, load_eval_set
 from ._progress import progress_for
-from ._recording import HEADER_KEY, RECORDING_VERSION, read_recording, text_sha256
+from ._recording import HEADER_KEY, RECORDING_VERSION, is_recording, read_recording, text_sha256
 from ._run import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_CHECKPOINT_ROWS,
@@ -242,10 +242,7 @@ def _check_target(project: Project, target: Path, rel: str) -> None:
     if target in named:
         raise ManifestError([Problem("--out", "", "a new file or an earlier recording",
                                      f"{rel}, which the manifest pins as something else")])
-    if target.is_file():
-        with target.open("rb") as fh:
-            first = fh.readline(4096)
-        if f'{{"{HEADER_KEY}"'.encode() not in first[:40]:
-            raise ManifestError([Problem("--out", "", "a new file or an earlier recording",
-                                         f"{rel}, an existing file that is not a recording",
-                                         hint="choose another path, or move the file first")])
+    if target.is_file() and not is_recording(target):
+        raise ManifestError([Problem("--out", "", "a new file or an earlier recording",
+                                     f"{rel}, an existing file that is not a recording",
+                                     hint="choose another path, or move the file first")])

@@ -38,6 +38,12 @@ MAX_FILE_BYTES = 2 << 30
 MAX_LINE_BYTES = 1 << 20
 
 
+def is_recording(path: Path) -> bool:
+    """Whether the file at ``path`` starts as a recording does (its header line), read cheaply."""
+    with path.open("rb") as fh:
+        return fh.read(len(HEADER_KEY) + 2) == f'{{"{HEADER_KEY}'.encode()
+
+
 def text_sha256(text: str) -> str:
     """The sha256 of an input text, as a recording keeps it."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -174,6 +174,15 @@ def _say_discarded(role: str, store: OutputStore) -> None:
     store.discarded.clear()
 
 
+def _timed(adapter: Adapter, role: str, data: EvalData, calls: int, threads: int | None,
+           progress: Any) -> tuple[list[float], int | None]:
+    """Batch-size-1 latency of a loaded adapter, with its progress line."""
+    task = progress.start(f"{role} latency (batch size 1)", None)
+    timed = _measure_latency(adapter, data.inputs, data.ids, calls, threads)
+    progress.finish(task)
+    return timed
+
+
 def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project: Project, store: OutputStore, *,
               use_cache: bool, keep: bool, batch_size: int, checkpoint_rows: int, checkpoint_seconds: float,
               latency_calls: int,
@@ -194,10 +203,8 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
                 # `record` stored the answers untimed: time the calls now, never asking for the answers again
                 adapter = make_adapter(role, spec, settings, project.dir)
                 adapter.load()
-                lt = progress.start(f"{role} latency (batch size 1)", None)
-                rest["latency_ms"], rest["latency_threads"] = _measure_latency(
-                    adapter, data.inputs, data.ids, latency_calls, latency_threads)
-                progress.finish(lt)
+                rest["latency_ms"], rest["latency_threads"] = _timed(adapter, role, data, latency_calls,
+                                                                     latency_threads, progress)
             return ModelRun(predictions=hit["predictions"], from_cache=True, **rest)
     if cluster is not None:
         from ._ray import run_sharded
@@ -258,9 +265,7 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
     latency: list[float] | None = None
     threads = None
     if adapter.latency_mode == "batch1" and n and latency_calls:
-        lt = progress.start(f"{role} latency (batch size 1)", None)
-        latency, threads = _measure_latency(adapter, data.inputs, data.ids, latency_calls, latency_threads)
-        progress.finish(lt)
+        latency, threads = _timed(adapter, role, data, latency_calls, latency_threads, progress)
     elif adapter.latency_mode == "per-call" and adapter.call_seconds:
         latency = [s * 1000 for s in adapter.call_seconds]
     tokens = adapter.priced_by_tokens

@@ -33,6 +33,7 @@ from .._errors import InputError, ManifestError
 from ..render._fleet import fleet_markdown  # noqa: F401 - the one fleet renderer, re-exported for harness.fleet
 from .._time import parse_time as parse_when
 from ._registry import (
+    A_REGISTRY,
     CACHE_FILE,
     DriftDigest,
     EntryFiles,
@@ -134,8 +135,7 @@ def build_fleet(registry_dir: Path | str, *, now: dt.datetime | None = None, use
 def _build_fleet(registry: Path, now: dt.datetime | None, use_cache: bool) -> tuple[FleetReport, SummaryCache]:
     instead = not_a_registry(registry)
     if instead:
-        raise InputError(f"{registry}: expected a registry folder (teachers.yaml, people.yaml, models/); "
-                         f"found {instead}. Name the registry (`stillhouse fleet REGISTRY`); "
+        raise InputError(f"{registry}: expected {A_REGISTRY}; found {instead}. Name the registry (`stillhouse fleet REGISTRY`); "
                          "`stillhouse publish` creates one")
     clock, clock_kind, settings = resolve_clock(registry, now)
     problems: list[Problem] = []

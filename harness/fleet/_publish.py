@@ -32,7 +32,7 @@ from standards.receipts import recheck, signing_key
 from .._errors import InputError, ManifestError, Problem, StandardFailed
 from .._io import atomic_write_text
 from ..project import MANIFEST_NAMES, Project, load_project
-from ._registry import MODELS_DIR, may_become_registry, not_a_registry
+from ._registry import A_REGISTRY, MODELS_DIR, may_become_registry, not_a_registry
 
 PUBLICATION_FILE = "published.json"
 REPORT_FILES = ("report.json", "report.md", "report.html")
@@ -188,27 +188,26 @@ def publish(project_dir: Path | str, registry: Path | str, *, allow_stale: bool 
     project = load_project(project_dir)
     m = project.manifest
     report = _read_report(project)
+    where = project.dir / standards.REPORT_DIR / "report.json"
     check = recheck(report, m, key=signing_key())
     if check.tampered:
-        raise StandardFailed(f"{project.dir / standards.REPORT_DIR / 'report.json'}: not published: "
-                             + "; ".join(check.tampered))
+        raise StandardFailed(f"{where}: not published: " + "; ".join(check.tampered))
     if report.teacher_only:
-        raise StandardFailed(f"{project.dir / standards.REPORT_DIR / 'report.json'}: not published: it is a "
-                             "teacher-only report (`eval --teacher-only`), which judges no student")
+        raise StandardFailed(f"{where}: not published: it is a teacher-only report (`eval --teacher-only`), "
+                             "which judges no student")
     # The registry holds no model files, so the fleet cannot see this later: refused here, always.
     changed = files_changed(project.check_context(), report)
     if changed:
-        raise StandardFailed(f"{project.dir / standards.REPORT_DIR / 'report.json'}: not published: "
-                             + "; ".join(changed) + f". Run `stillhouse eval {project_dir}` again")
+        raise StandardFailed(f"{where}: not published: " + "; ".join(changed)
+                             + f". Run `stillhouse eval {project_dir}` again")
     if check.stale and not allow_stale:
-        raise StandardFailed(f"{project.dir / standards.REPORT_DIR / 'report.json'}: not current for "
-                             f"{project.manifest_file.name}: " + "; ".join(check.stale)
+        raise StandardFailed(f"{where}: not current for {project.manifest_file.name}: " + "; ".join(check.stale)
                              + f". Run `stillhouse eval {project_dir}` again, then publish (or pass --allow-stale)")
     registry = Path(registry)
     found = not_a_registry(registry)
     if found and not may_become_registry(registry):
-        raise InputError(f"{registry}: expected a registry folder (teachers.yaml, people.yaml, models/), or a new "
-                         f"or empty folder to create one in; found {found}. Is --registry right?")
+        raise InputError(f"{registry}: expected {A_REGISTRY}, or a new or empty folder to create one in; "
+                         f"found {found}. Is --registry right?")
     created = found is not None
     models = registry / MODELS_DIR
     models.mkdir(parents=True, exist_ok=True)

@@ -53,6 +53,8 @@ MODELS_DIR = "models"
 PARALLEL_MIN = 400
 #: A folder holding one of these is a registry; one holding none is not read as one.
 REGISTRY_MARKERS = ("teachers.yaml", "people.yaml", "registry.yaml", MODELS_DIR)
+#: What an error says it expected where a registry was named.
+A_REGISTRY = f"a registry folder ({', '.join(REGISTRY_MARKERS[:-1])}, {MODELS_DIR}/)"
 
 
 def not_a_registry(folder: Path) -> str | None:
