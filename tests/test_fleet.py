@@ -332,6 +332,29 @@ def test_fleet_markdown_escapes_manifest_strings(reg: Path):
     assert table and all(line.count(" | ") == 8 for line in table)  # no cell broke the table
 
 
+def test_no_string_leaves_its_code_span_or_starts_a_block(tmp_path: Path):
+    """An action quotes a reviewer between backticks and the header quotes the registry's
+    path: a line break in either used to end the paragraph before the code span closed, and
+    the HTML after it was live. A description under a model's heading could open a code
+    fence that swallowed the rest of fleet.md on GitHub."""
+    import markdown
+    from markdown_it import MarkdownIt
+
+    reg = write_registry(tmp_path / "reg`\n\n<img src=x onerror=alert(2)>\n\n`")
+    evil = manifest("evil", description="~~~ fenced",
+                    approvals=[{"reviewer": "ml`\n\n<img src=x onerror=alert(1)>\n\n`", "date": dt.date(2026, 7, 1),
+                                "checklist_version": "0.9"}])
+    write_entry(reg, evil, report(evil, NOW - DAY))
+    later = manifest("later", **{"owner.handle": "nobody"})  # orphaned: a section of its own
+    write_entry(reg, later, report(later, NOW - DAY))
+    md = fleet_markdown(build_fleet(reg, now=NOW, use_cache=False))
+    assert "LIFE-001" in md  # the reviewer's approval is quoted in the action
+    for page in (markdown.markdown(md, extensions=["tables", "attr_list", "admonition"]),
+                 MarkdownIt("commonmark").enable("table").render(md)):
+        assert "<img" not in page and "<pre" not in page
+        assert page.count("<h3") == 2  # both models' sections, none swallowed
+
+
 def test_cache_follows_file_contents(reg: Path):
     data = manifest("cached")
     d = write_entry(reg, data, report(data, NOW - DAY))

@@ -77,17 +77,39 @@ def test_manifest_with_fields_replaced(edits):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=40) | st.text(st.sampled_from("ab \r\n&<_|"), max_size=12))
+@given(st.text(max_size=40) | st.text(st.sampled_from("ab \r\n&<_|~-=:?#1.\t\x1b\u202e"), max_size=12))
 @example("a\rb | c\r\n- d\n")
+@example("- item")
+@example("1. first")
 def test_md_escape_backslashes_every_markdown_special_once(text: str):
-    """md_escape against its definition: HTML escaped, each of \\`*_{}[]<>()#+!| preceded by a
-    backslash, and Markdown's line endings (a carriage return alone too) flattened."""
+    """md_escape against its definition: line endings (a carriage return alone too) folded,
+    control characters and bidirectional overrides shown as symbols, HTML escaped, each of
+    \\`*_{}[]<>()#+!| preceded by a backslash, `~` as a character reference, and a first
+    character that could start a block (a blank, `-`, `:`, `?`, `=` …) neutralised."""
     import html
     import re
 
     from harness.render._escape import _MD_SPECIAL, md_escape
 
+    def shown(ch: str) -> str:
+        code = ord(ch)
+        if code < 0x20 and ch not in "\t\n":
+            return chr(0x2400 + code)
+        if code == 0x7F:
+            return "\u2421"
+        if 0x80 <= code <= 0x9F or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+            return "\ufffd"
+        return ch
+
     table = {ord(ch): "\\" + ch for ch in _MD_SPECIAL}
-    expected = re.sub(r"\r\n?|\n", " ", html.escape(text, quote=False).translate(table))
-    assert md_escape(text) == expected
+    folded = "".join(map(shown, re.sub(r"\r\n?|\n", " ", text)))
+    body = html.escape(folded, quote=False).translate(table).replace("~", "&#126;")
+    lead = {" ": "&#32;", "\t": "&#9;", ":": "&#58;", "?": "&#63;"}
+    if body[:1] in lead:
+        body = lead[body[0]] + body[1:]
+    elif body[:1] in "-=" and body and (len(body) == 1 or body[1] in " \t-+=#"):
+        body = ("\\-" if body[0] == "-" else "&#61;") + body[1:]
+    elif m := re.match(r"\d{1,9}\.(?=[ \t]|$)", body):
+        body = body[:m.end() - 1] + "\\." + body[m.end():]
+    assert md_escape(text) == body
     assert "\r" not in md_escape(text) and "\n" not in md_escape(text)

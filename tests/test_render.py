@@ -172,3 +172,44 @@ def test_md_text_renders_back_to_the_text_it_escaped(text: str) -> None:
     assert html.unescape(out[3:-4]) == ("x " + shown + " y").strip()
     table = markdown.markdown("| a | b |\n|---|---|\n| " + md_text(text) + " | z |", extensions=EXTENSIONS)
     assert table.count("<td>") == 2 and table.count("<td>z</td>") == 1
+
+
+_COMMONMARK = None
+
+
+def _commonmark(text: str) -> str:
+    """GitHub's reading of Markdown (CommonMark with tables and strikethrough), as a registry
+    repository shows `fleet.md` and `report.md`."""
+    global _COMMONMARK
+    if _COMMONMARK is None:
+        from markdown_it import MarkdownIt
+
+        _COMMONMARK = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+    return _COMMONMARK.render(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["- ", "+ ", "* ", "# ", "> ", "1. ", "2) ", "~~~", "```", "    ", "\t", "=", "---",
+                                 ": ", "!!! note ", "??? ", "a", "b c", "~~d~~", "\x1b[2J", "\u202e", "|", "\n", "<b>",
+                                 "1.2", "-5%"]),
+                min_size=1, max_size=6).map("".join))
+def test_a_value_that_starts_a_line_starts_no_block(text: str) -> None:
+    """Where a value begins a line (a model's description under its heading, a checklist
+    detail on a line of its own), both escapers keep it one paragraph of exactly its text,
+    in the site's Markdown and in GitHub's."""
+    from hypothesis import assume
+
+    from harness.render import md_escape
+    from harness.render._escape import visible
+
+    shown = visible(" ".join(text.splitlines()))
+    assume(shown.strip())
+    for escape in (md_text, md_escape):
+        for page in (markdown.markdown("### x\n\n" + escape(text), extensions=EXTENSIONS),
+                     _commonmark("### x\n\n" + escape(text))):
+            body = page.split("</h3>", 1)[1].strip()
+            assert body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1, (escape, body)
+            inner = body[3:-4]
+            assert "<" not in inner.replace("&lt;", ""), (escape, body)
+            # renderers may expand a tab or keep a blank run: the words are what must match
+            assert html.unescape(inner).split() == shown.split(), (escape, body)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._escape import md_escape as e
+from ._escape import md_code, md_escape as e
 
 #: Severity ranks, most severe first (lower sorts first).
 FAILING, ORPHANED, TRIGGERED, STALE, OTHER, FINE, RETIRED = range(7)
@@ -97,7 +97,7 @@ def _with_commands(text: str, e: Any) -> str:
     parts = text.split("`")
     if len(parts) % 2 == 0:  # an unpaired backtick: all of it as text
         return str(e(text))
-    return "".join(f"`{p}`" if i % 2 and p.strip() else str(e(p)) for i, p in enumerate(parts))
+    return "".join(md_code(p) if i % 2 and p.strip() else str(e(p)) for i, p in enumerate(parts))
 
 
 def _chips(items: Sequence[tuple[str, str]], html: bool) -> str:
@@ -147,7 +147,7 @@ def fleet_markdown(report: Any, site: FleetPage | None = None) -> str:
     models = ordered(report.models)
     acting = [m for m in models if m.needs_action]
     lines += [
-        f"As of {report.generated_at:%Y-%m-%d %H:%M} UTC ({clock}) · registry `{registry.replace('`', chr(39))}` · "
+        f"As of {report.generated_at:%Y-%m-%d %H:%M} UTC ({clock}) · registry {md_code(registry)} · "
         f"standards {report.standards_version or '–'}", "",
         f"**{r.current_passing_owned} of {r.active_models} active models ({r.share_current_passing_owned:.0%}) "
         f"have a current, passing evaluation and an active owner.** {len(acting)} need action · "
