@@ -481,7 +481,8 @@ class ManifestV1_0(ManifestModel):
     @classmethod
     def _unique_labels(cls, v: list[str] | None) -> list[str] | None:
         if v is not None and len(set(v)) != len(v):
-            raise ValueError("unique labels")
+            twice = next(label for i, label in enumerate(v) if label in v[:i])
+            raise ValueError(f"unique labels (`{twice}` is listed twice)")
         return v
 
 

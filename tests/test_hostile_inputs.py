@@ -4,6 +4,7 @@ in bounded time and memory, leaving nothing half-written (issue #15, items 5-11)
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import threading
 import time
@@ -257,3 +258,29 @@ def test_a_slice_on_a_column_no_row_has_is_refused_naming_the_rule(tmp_path: Pat
     assert "slices[1].rule.all_of[0].column: expected a column of data/eval.jsonl" in res.stderr
     assert "found 'chanel' (did you mean 'channel'?) [EVAL-004]" in res.stderr
     assert not (project / "report").exists()
+
+
+def test_control_characters_in_a_manifest_never_reach_the_terminal(minimal_project: Path) -> None:
+    """An escape sequence in a handle would clear a reviewer's screen or plant a link in a CI
+    log; a right-to-left override would reverse the rest of the line. Each shows as a symbol."""
+    _set(minimal_project, lambda m: m["owner"].update(handle="ada\x1b[2J\x1b]8;;http://evil.example/\x07x\u202e"))
+    for args in (("validate", minimal_project), ("checklist", minimal_project)):
+        res = run_cli(*args)
+        _no_traceback(res)
+        assert "ada␛[2J␛]8;;http://evil.example/␇x\ufffd" in res.stdout.replace("\\", ""), res.stdout
+        assert not {"\x1b", "\x07", "\u202e"} & set(res.output), args
+
+
+@pytest.mark.parametrize("folder", ["x[/]", "y[bold red]z", "exp[old]"])
+def test_a_path_that_reads_as_console_markup_prints_as_typed(tmp_path: Path, folder: str) -> None:
+    """A folder name is printed as it is: `[/]` used to crash the gate's last line after the
+    report was written (exit 1, read as a failing gate), and `[old]` vanished from it."""
+    project = tmp_path / folder
+    shutil.copytree(EXAMPLES / "minimal", project, ignore=shutil.ignore_patterns("report", ".stillhouse"))
+    res = run_cli("eval", project, "--gate")
+    _no_traceback(res)
+    assert res.code == 0 and f"Open {project / 'report'}/report.html" in res.stdout.replace("\n", ""), res.output
+    (project / "stillhouse.yaml").write_text("name: [\n")
+    res = run_cli("validate", project)
+    _no_traceback(res)
+    assert res.code == 2 and f"in {project / 'stillhouse.yaml'}" in res.stderr.replace("\n", ""), res.stderr

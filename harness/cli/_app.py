@@ -38,10 +38,13 @@ def console(stderr: bool = False) -> Any:
 
 
 def plain(text: str) -> Any:
-    """Text rich prints as it is (no markup read into a manifest's strings)."""
+    """Text rich prints as it is: no markup read into a manifest's strings or a path, and
+    control characters shown as symbols (`visible`), so no escape sequence reaches the terminal."""
     from rich.text import Text
 
-    return Text(text)
+    from ..render._escape import visible
+
+    return Text(visible(text))
 
 
 def _print_error(err: StillhouseError, fmt: str = "text") -> None:
@@ -53,12 +56,13 @@ def _print_error(err: StillhouseError, fmt: str = "text") -> None:
     con = console(stderr=True)
     if isinstance(err, ManifestError):
         n = len(err.problems)
-        con.print(f"[bold red]error:[/] {n} problem{'s' if n != 1 else ''} in {err.file}", markup=True)
+        con.print("[bold red]error:[/] ", end="", markup=True)
+        con.print(plain(f"{n} problem{'s' if n != 1 else ''} in {err.file}"))
         for p in err.problems:
-            con.print("  " + str(p), markup=False, soft_wrap=True)
+            con.print(plain("  " + str(p)), soft_wrap=True)
     else:
         con.print("[bold red]error:[/] ", end="", markup=True)
-        con.print(str(err), markup=False, soft_wrap=True)
+        con.print(plain(str(err)), soft_wrap=True)
 
 
 class _Group(click.Group):

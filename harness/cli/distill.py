@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._app import PROJECT, command, console
+from ._app import PROJECT, command, console, plain
 
 
 @command("stillhouse distill examples/worked-example",
@@ -33,10 +33,11 @@ def distill(project: Path, force: bool, write_pin: bool) -> None:
     result = run_distill(project, force=force, write_manifest_pin=write_pin, console=con)
     rec = result.record
     last = rec["epochs"][-1] if rec.get("epochs") else {}
-    con.print(f"student {result.student_sha256}  ({rec['student']['parameters']:,} parameters; "
-              f"final loss {last.get('loss', float('nan')):.4f}; record {RECORD_FILE})", markup=False)
+    con.print(plain(f"student {result.student_sha256}  ({rec['student']['parameters']:,} parameters; "
+                    f"final loss {last.get('loss', float('nan')):.4f}; record {RECORD_FILE})"))
     if result.pin_written:
         con.print("[green]pinned[/]: wrote the new sha256 into student.sha256 of the manifest.")
     elif not result.pin_matches:
-        con.print(f"[yellow]note[/]: the manifest pins student.sha256 {result.manifest_pin}, not this student: "
-                  "run again with --write-pin, or `stillhouse validate` fails TEACH-003.")
+        con.print("[yellow]note[/]: ", end="")
+        con.print(plain(f"the manifest pins student.sha256 {result.manifest_pin}, not this student: "
+                        "run again with --write-pin, or `stillhouse validate` fails TEACH-003."))

@@ -77,8 +77,8 @@ def _print_eval_summary(report: Any, out: Path) -> None:
 
     con = console()
     teacher_only = report.student is None
-    table = Table(title=f"{report.project}: {report.slices[0].n if report.slices else 0} examples"
-                  + (" (teacher only)" if teacher_only else ""), title_justify="left")
+    table = Table(title=plain(f"{report.project}: {report.slices[0].n if report.slices else 0} examples"
+                              + (" (teacher only)" if teacher_only else "")), title_justify="left")
     cols = ("slice", "n", "teacher acc") if teacher_only else (
         "slice", "n", "teacher acc", "student acc", "agreement", "student − teacher")
     for col in cols:
@@ -104,7 +104,7 @@ def _print_eval_summary(report: Any, out: Path) -> None:
     for b in [*must, *should, *(b for b in bars if b.passed)]:  # what needs reading first
         mark = "[green]pass[/]" if b.passed else ("[bold red]FAIL[/]" if b.level == "must" else "[yellow]WARN[/]")
         con.print(f"{mark} ", end="")
-        con.print(f"{b.slice} · {b.metric}: {b.reason}", markup=False)
+        con.print(plain(f"{b.slice} · {b.metric}: {b.reason}"))
     if report.repeats is not None:
         rep = report.repeats
         con.print(plain(f"{rep.runs} runs ({', '.join(rep.verdicts)}), combined by `{rep.rule}`:"))
@@ -112,6 +112,5 @@ def _print_eval_summary(report: Any, out: Path) -> None:
             con.print(plain(f"  {s.name}: {s.changed_share:.0%} of items changed answer; "
                             f"{s.verdict_agreement:.0%} of runs agree on its verdict ({s.passed_runs} passed)"))
     verdict = report.gate.verdict
-    con.print(f"Gate: {'[green]PASS[/]' if verdict == 'pass' else '[bold red]FAIL[/]'} "
-              f"({len(must)} must-level failure(s), {len(should)} warning(s)). Open {out}/report.html",
-              highlight=False)
+    con.print(f"Gate: {'[green]PASS[/]' if verdict == 'pass' else '[bold red]FAIL[/]'} ", end="")
+    con.print(plain(f"({len(must)} must-level failure(s), {len(should)} warning(s)). Open {out}/report.html"))

@@ -76,12 +76,12 @@ def _print_fleet(report: Any, max_rows: int) -> None:
                       "[bold red]needed[/]" if m.needs_action else "none")
     con.print(table)
     if len(models) > max_rows:
-        con.print(f"… {len(models) - max_rows} more models in fleet.md and fleet.json.", markup=False)
+        con.print(plain(f"… {len(models) - max_rows} more models in fleet.md and fleet.json."))
     for p in report.problems[:max_rows]:
         where = p.file or p.entry  # an entry's files lie in its folder, so the path names the entry too
         con.print(plain(f"problem: {where}{' ' + p.field if p.field else ''}: {p.message}"))
     if len(report.problems) > max_rows:
-        con.print(f"… {len(report.problems) - max_rows} more problems in fleet.md.", markup=False)
+        con.print(plain(f"… {len(report.problems) - max_rows} more problems in fleet.md."))
     trig = ", ".join(f"{k} {v}" for k, v in r.open_triggers.items())
     con.print(plain(f"{r.current_passing_owned} of {r.active_models} active models have a current passing "
                      f"evaluation and an active owner ({r.share_current_passing_owned:.0%}); {r.orphaned} orphaned; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._app import command, console
+from ._app import command, console, plain
 
 
 @command("stillhouse init support-intent-router", "cd support-intent-router && stillhouse validate")
@@ -19,5 +19,5 @@ def init(name: str) -> None:
 
     path = init_project(name)
     con = console()
-    con.print(f"Created {path}/ from the starter template.", markup=False)
-    con.print("Next: fill in the <FILL-IN: …> values, then run: stillhouse validate " + str(path), markup=False)
+    con.print(plain(f"Created {path}/ from the starter template."))
+    con.print(plain("Next: fill in the <FILL-IN: …> values, then run: stillhouse validate " + str(path)))

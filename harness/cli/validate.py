@@ -32,7 +32,7 @@ def validate(project: Path, fmt: str, catalogue: Path | None) -> None:
 
     con = console()
     m = result.project.manifest
-    table = Table(title=f"{m.name} — standards {result.project.declared_version}", title_justify="left",
+    table = Table(title=plain(f"{m.name} — standards {result.project.declared_version}"), title_justify="left",
                   show_lines=False, expand=False)
     for col in ("requirement", "level", "result", "detail"):
         table.add_column(col, overflow="fold")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,6 +181,8 @@ def _describe(value: Any) -> str:
     text = repr(value)
     if len(text) > 80:
         text = text[:77] + "..."
+        if isinstance(value, str):
+            return f"{text} (text of {len(value)} characters)"
     return f"{text} ({type(value).__name__})"
 
 
@@ -233,8 +236,15 @@ def _expected(err: Any) -> str:
         if pat == PLACEHOLDER_RE.pattern:
             return "a placeholder `<FILL-IN: …>`"
         if pat.startswith("^[a-z0-9]"):
-            return "a lower-case name (letters, digits, '.', '_', '-'; starting with a letter or digit)"
+            longest = re.search(r"\{0,(\d+)\}\$$", pat)
+            most = f"; at most {int(longest.group(1)) + 1} characters" if longest else ""
+            return f"a lower-case name (letters, digits, '.', '_', '-'; starting with a letter or digit{most})"
         return f"text matching {pat}"
+    if t in ("string_too_short", "string_too_long", "too_short", "too_long"):
+        n = ctx.get("min_length", ctx.get("max_length", 0))
+        unit = ("character" if t.startswith("string") else "item") + ("" if n == 1 else "s")
+        what = "text" if t.startswith("string") else "a list"
+        return f"{what} of {'at least' if t.endswith('short') else 'at most'} {n} {unit}"
     if t == "union_tag_invalid":
         return f"one of {ctx.get('expected_tags', '')}"
     if t == "union_tag_not_found":
