@@ -142,6 +142,11 @@ class Pricing(ManifestModel):
     usd_per_1k_output_tokens: float = Field(ge=0, description="USD per 1,000 completion tokens.")
 
 
+#: What a `base_url` with a user name or password is refused for; an error shows no such URL.
+URL_WITHOUT_CREDENTIALS = ("a URL without a user name or password; put the key in an environment variable "
+                           "named by api_key_env")
+
+
 class EndpointModel(_ModelBase):
     """An OpenAI-compatible chat-completions endpoint (vLLM, TGI, a hosted API)."""
 
@@ -156,8 +161,28 @@ class EndpointModel(_ModelBase):
     )
     pricing: Pricing | None = Field(default=None, description="Token prices for the cost per call.")
     max_concurrency: int = Field(default=8, ge=1, le=256, description="Requests in flight at once.")
-    timeout_s: float = Field(default=60.0, gt=0, description="Timeout of one request, in seconds.")
+    timeout_s: float = Field(default=60.0, gt=0, le=3600, description="Timeout of one request, in seconds.")
     max_retries: int = Field(default=4, ge=0, le=20, description="Retries on 429, 5xx and timeouts, with backoff.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _a_plain_http_url(cls, v: str) -> str:
+        if is_placeholder(v):
+            return v  # MAN-001 names it
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(v.strip())
+            port = parts.port
+        except ValueError:
+            raise ValueError("an http(s) URL such as http://127.0.0.1:8000/v1 (a port from 1 to 65535)") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("an http(s) URL with a host, such as http://127.0.0.1:8000/v1")
+        if parts.username is not None or parts.password is not None:
+            # reports name the endpoint: a password in the URL would be published with them
+            raise ValueError(URL_WITHOUT_CREDENTIALS)
+        del port
+        return v
 
     def pin(self) -> str:
         return f"endpoint:{self.model}"

@@ -44,11 +44,21 @@ class _Server:
                     server.auth.append(self.headers.get("Authorization"))
                     first = text not in server.seen
                     server.seen.add(text)
+                if self.path == "/moved/v1/chat/completions":
+                    self.send_response(302)
+                    self.send_header("Location", "http://127.0.0.2/v1/chat/completions")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if self.path != "/v1/chat/completions":
                     self.send_error(404)
                     return
                 if self.headers.get("Authorization") != f"Bearer {KEY}":
-                    self.send_error(401, "bad key")
+                    echo = json.dumps({"error": f"invalid key: {self.headers.get('Authorization')}"}).encode()
+                    self.send_response(401)  # as some servers do, it quotes the key it was sent
+                    self.send_header("Content-Length", str(len(echo)))
+                    self.end_headers()
+                    self.wfile.write(echo)
                     return
                 if first and "throttle" in text:
                     self.send_response(429)
@@ -60,12 +70,17 @@ class _Server:
                     time.sleep(1.0)  # the client gave up after 0.3 s; this answer goes nowhere
                 words = set(text.split())
                 label = "billing" if words & {"refund", "invoice", "charge", "payment", "card"} else "technical"
+                if "offlabel" in words:
+                    label = "refunds and returns"  # not one of the manifest's labels
+                usage = {"prompt_tokens": len(text.split()) + 5, "completion_tokens": 2,
+                         "total_tokens": len(text.split()) + 7}
+                if "badusage" in words:
+                    usage = {"prompt_tokens": -1000000, "completion_tokens": True}
                 payload = json.dumps({
                     "id": "cmpl-1", "object": "chat.completion", "model": body["model"],
                     "choices": [{"index": 0, "message": {"role": "assistant", "content": f" {label.title()}."},
                                  "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": len(text.split()) + 5, "completion_tokens": 2,
-                              "total_tokens": len(text.split()) + 7},
+                    "usage": usage,
                 }).encode()
                 try:
                     self.send_response(200)
@@ -153,3 +168,62 @@ def test_endpoint_key_problems_are_unusable_input(server, tmp_path):
     assert res.code == 2 and "STILLHOUSE_TEST_KEY" in res.stderr and "not set" in res.stderr
     res = run_cli("eval", project, "--quiet", env={"STILLHOUSE_TEST_KEY": "wrong"})
     assert res.code == 2 and "HTTP 401" in res.stderr and "Traceback" not in res.output
+
+
+def _with_word(project: Path, row: int, word: str) -> None:
+    from standards import file_sha256
+
+    rows = [json.loads(x) for x in (project / "data" / "eval.jsonl").read_text().splitlines()]
+    rows[row]["text"] += f" {word}"
+    (project / "data" / "eval.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
+    m = yaml.safe_load((project / "stillhouse.yaml").read_text())
+    m["eval_set"]["sha256"] = file_sha256(project / "data" / "eval.jsonl")
+    (project / "stillhouse.yaml").write_text(yaml.safe_dump(m))
+
+
+def test_an_answer_outside_the_labels_is_refused_before_it_is_cached(server, tmp_path):
+    """An LLM teacher that answers off the label list used to give a report with that row
+    simply wrong (exit 0), and its answers stayed cached for the next run."""
+    project = _endpoint_project(tmp_path / "p", server.url)
+    _with_word(project, 5, "offlabel")
+    res = run_cli("eval", project, "--quiet", env={"STILLHOUSE_TEST_KEY": KEY})
+    assert res.code == 2 and "expected one of the manifest's labels (billing, technical)" in res.stderr, res.output
+    assert "'Refunds And Returns.'" in res.stderr and "nothing of this run was cached" in res.stderr
+    assert "Traceback" not in res.output and not (project / "report").exists()
+    cached = [p for p in (project / ".stillhouse").rglob("*") if p.is_file()] if (project / ".stillhouse").exists() else []
+    assert not any("Refunds And Returns" in p.read_text(errors="replace") for p in cached)
+
+
+def test_token_counts_that_are_not_counts_are_not_priced(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("STILLHOUSE_TEST_KEY", KEY)
+    project = _endpoint_project(tmp_path / "p", server.url, timeout_s=5)
+    _with_word(project, 4, "badusage")
+    cost = harness.evaluate(project).teacher.cost
+    rows = [json.loads(x) for x in (project / "data" / "eval.jsonl").read_text().splitlines()]
+    # the row whose server said -1,000,000 prompt tokens and `true` completion tokens adds nothing
+    assert cost.input_tokens == sum(len(r["text"].split()) + 5 for i, r in enumerate(rows) if i != 4)
+    assert cost.output_tokens == 2 * (len(rows) - 1) and cost.usd_per_call > 0
+
+
+def test_the_key_is_trimmed_refused_when_unsendable_and_never_quoted(server, tmp_path):
+    project = _endpoint_project(tmp_path / "p", server.url, timeout_s=5)
+    # a key read from a secret file ends in a line break: it is the key all the same
+    assert run_cli("eval", project, "--quiet", env={"STILLHOUSE_TEST_KEY": KEY + "\n"}).code == 0
+    for key in ("sk-secret\nsecond-line", "sk-secret-\u00e9"):
+        res = run_cli("eval", project, "--quiet", "--no-cache", env={"STILLHOUSE_TEST_KEY": key})
+        assert res.code == 2 and "cannot carry" in res.stderr and "the key is not shown" in res.stderr, res.output
+        assert "sk-secret" not in res.output and "Traceback" not in res.output
+    # a server that quotes the key it was sent back in its error: the message blanks it out
+    res = run_cli("eval", project, "--quiet", "--no-cache", env={"STILLHOUSE_TEST_KEY": "sk-wrong-key"})
+    assert res.code == 2 and "HTTP 401" in res.stderr and "[the API key]" in res.stderr, res.stderr
+    assert "sk-wrong-key" not in res.output
+
+
+def test_a_url_with_a_password_is_refused_unshown_and_a_redirect_is_named(server, tmp_path):
+    project = _endpoint_project(tmp_path / "p", server.url.replace("://", "://svc:hunter2@"))
+    res = run_cli("validate", project)
+    assert res.code == 2 and "teacher.base_url" in res.stderr and "without a user name or password" in res.stderr
+    assert "hunter2" not in res.output and "Traceback" not in res.output
+    moved = _endpoint_project(tmp_path / "q", server.url.replace("/v1", "/moved/v1"), timeout_s=5)
+    res = run_cli("eval", moved, "--quiet", env={"STILLHOUSE_TEST_KEY": KEY})
+    assert res.code == 2 and "HTTP 302, a redirect to 'http://127.0.0.2/v1/chat/completions'" in res.stderr, res.stderr

@@ -284,3 +284,57 @@ def test_a_path_that_reads_as_console_markup_prints_as_typed(tmp_path: Path, fol
     res = run_cli("validate", project)
     _no_traceback(res)
     assert res.code == 2 and f"in {project / 'stillhouse.yaml'}" in res.stderr.replace("\n", ""), res.stderr
+
+
+@pytest.mark.parametrize("body, words", [
+    ("return [{'output': 'billing', 'probs': [float('nan'), -3.0]} for _ in texts]", "finite probabilities"),
+    ("return [{'output': 'billing', 'probs': [0.2, 0.3, 0.5]} for _ in texts]", "2 probabilities (one per label)"),
+    ("return ['Billing' for _ in texts]", "expected one of the manifest's labels (billing, technical); found 'Billing'"),
+])
+def test_a_callable_answer_out_of_contract_is_exit_2_as_in_record(tmp_path: Path, body: str, words: str) -> None:
+    """`record` refused these answers while `eval` scored them: a NaN divergence, a crash in
+    the metrics, or a teacher that is simply wrong on every row."""
+    project = classification_project(tmp_path / "p", n=10, module="odd_teacher")
+    (project / "odd_teacher.py").write_text(f"def answer(texts):\n    {body}\n")
+    res = run_cli("eval", project, "--quiet")
+    assert res.code == 2 and words in res.stderr and "row 'ex-0000'" in res.stderr, res.stderr
+    _no_traceback(res)
+    assert not (project / "report").exists()
+
+
+def test_a_callable_module_that_fails_to_import_is_exit_2(tmp_path: Path) -> None:
+    project = classification_project(tmp_path / "p", n=10, module="broken_teacher")
+    (project / "broken_teacher.py").write_text("import os\nTOKEN = os.environ['NO_SUCH_VARIABLE']\n")
+    res = run_cli("eval", project, "--quiet")
+    assert res.code == 2 and "importing 'broken_teacher'" in res.stderr and "KeyError" in res.stderr, res.stderr
+    _no_traceback(res)
+
+
+def test_ctrl_c_is_exit_130_not_a_failed_gate(tmp_path: Path) -> None:
+    """Click turned Ctrl-C into "Aborted!" and exit 1, which CI reads as a failed gate."""
+    import signal
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    project = classification_project(tmp_path / "p", n=10, module="slow_teacher")
+    started = tmp_path / "started"
+    (project / "slow_teacher.py").write_text(
+        f"import pathlib, time\ndef answer(texts):\n    pathlib.Path({str(started)!r}).touch()\n"
+        "    time.sleep(60)\n    return ['billing' for _ in texts]\n")
+    # a test worker may ignore SIGINT, and a child inherits that: the command gets it as a shell gives it
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "eval", str(project), "--quiet"], cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 120
+        while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "interrupted" in err and "Aborted" not in err, (proc.returncode, err)
+    assert "Traceback" not in err and not (project / "report").exists()

@@ -122,8 +122,9 @@ def test_record_never_replaces_what_is_not_a_recording_nor_a_good_recording_with
     # the teacher now answers what no recording can hold: the pinned recording stays as it was
     (project / "counting_teacher.py").write_text("def answer(texts):\n    return ['nope' for _ in texts]\n")
     res = run_cli("record", project, "--set", "eval", "--quiet", "--no-cache")
-    assert res.code == 2 and "the teacher's answers for recorded/teacher.jsonl" in res.stderr, res.stderr
-    assert "nothing was written" in res.stderr
+    # refused as the teacher answers, before anything is cached or staged
+    assert res.code == 2 and "row 'ex-0000': expected one of the manifest's labels" in res.stderr, res.stderr
+    assert "'nope'" in res.stderr and "nothing of this run was cached" in res.stderr
     assert file_sha256(project / "recorded" / "teacher.jsonl") == good
     assert sorted(p.name for p in (project / "recorded").iterdir()) == ["teacher.jsonl"]
 

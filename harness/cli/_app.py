@@ -21,6 +21,8 @@ import click
 from .._errors import ManifestError, Problem, StillhouseError
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+#: Ctrl-C (SIGINT), as shells report a process it stopped: never 1, which means a failed gate.
+EXIT_INTERRUPTED = 130
 
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim", "manual": "cyan"}
 
@@ -74,6 +76,10 @@ class _Group(click.Group):
         except StillhouseError as err:
             _print_error(err, ctx.meta.get("stillhouse.format", "text"))
             ctx.exit(err.exit_code)
+        except KeyboardInterrupt:
+            # not click's "Aborted!" with exit 1, which CI would read as a failed gate
+            click.echo("interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         order = {name: i for i, name in enumerate(WORKFLOW)}
@@ -91,7 +97,7 @@ def _examples(*lines: str) -> str:
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-             epilog="Exit codes: 0 ok, 1 a standard or gate failed, 2 unusable input.")
+             epilog="Exit codes: 0 ok, 1 a standard or gate failed, 2 unusable input, 130 stopped by Ctrl-C.")
 @click.version_option(package_name="stillhouse", prog_name="stillhouse")
 def cli() -> None:
     """Stillhouse: the paved road for model distillation.
@@ -139,6 +145,6 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the `stillhouse` command."""
     try:
         cli.main(args=argv, prog_name="stillhouse", standalone_mode=True)
-    except KeyboardInterrupt:  # pragma: no cover - interactive only
+    except KeyboardInterrupt:  # pragma: no cover - Ctrl-C before a command started
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)

@@ -43,7 +43,7 @@ import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -433,9 +433,11 @@ def _raise_clean(exc: BaseException, role: str) -> None:
 
 def run_sharded(cluster: Cluster, role: str, spec: Any, settings: Settings, data: EvalData, project: Project,
                 store: OutputStore, *, use_cache: bool, keep: bool, batch_size: int, checkpoint_rows: int,
-                latency_calls: int, latency_threads: int | None, progress: Any) -> Any:
+                latency_calls: int, latency_threads: int | None, progress: Any,
+                check: Callable[..., bool]) -> Any:
     """`run_model` on a cluster: the same outputs, in row order, and the same `ModelRun`
-    (its throughput the cluster's, its latency one worker's)."""
+    (its throughput the cluster's, its latency one worker's). ``check`` refuses answers that
+    break the task's contract, before they are checkpointed."""
     import ray
 
     from .. import __version__
@@ -450,7 +452,7 @@ def run_sharded(cluster: Cluster, role: str, spec: Any, settings: Settings, data
     for start in range(0, n, checkpoint_rows):
         end = min(start + checkpoint_rows, n)
         part = next((o[start - s:end - s] for s, e, o in stored if s <= start and end <= e), None)
-        if part is None:
+        if part is None or not check(data.ids[start:end], part, stored=True):
             todo.append((start, end))
         else:
             preds[start:end] = part
@@ -483,6 +485,7 @@ def run_sharded(cluster: Cluster, role: str, spec: Any, settings: Settings, data
                 got = [Prediction.from_json(o) for o in json.loads(row["outputs"])]
                 if len(got) != e - s:
                     raise AdapterError(f"{role}: a worker returned {len(got)} outputs for rows {s}..{e}")
+                check(data.ids[s:e], got)  # before it is checkpointed
                 preds[s:e] = got
                 store.save_part(s, e, got)
                 stats.append(json.loads(row["stats"]))

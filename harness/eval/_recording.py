@@ -14,25 +14,24 @@ optional, so a hand-made `{id, output, probs}` file still works.
 
 Every row is checked: unique ids per set, an output among the manifest's labels
 (classification), probabilities that are finite, non-negative, one per label, and sum to 1
-(within `PROB_TOLERANCE`; they are never silently renormalised). Light: no torch.
+(within `adapters._base.PROB_TOLERANCE`; they are never silently renormalised). Light: no torch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .._errors import ManifestError, Problem
 from .adapters import Prediction
+from .adapters._base import probs_problem
 
 RECORDING_VERSION = 1
 HEADER_KEY = "stillhouse_recording"
 SETS = ("eval", "distillation")
-PROB_TOLERANCE = 1e-3
 #: The largest recorded file read: answers for a few million rows.
 MAX_FILE_BYTES = 2 << 30
 MAX_LINE_BYTES = 1 << 20
@@ -85,24 +84,6 @@ class Recording:
         return out
 
 
-def _bad_probs(probs: Any, labels: list[str] | None) -> str | None:
-    if not isinstance(probs, list) or not probs:
-        return "a list of numbers"
-    for x in probs:
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
-            return "a list of numbers"
-        if not math.isfinite(x):
-            return "finite probabilities (found NaN or infinity)"
-        if x < 0:
-            return "probabilities of at least 0 (found a negative one)"
-    if labels is not None and len(probs) != len(labels):
-        return f"{len(labels)} probabilities (one per label), found {len(probs)}"
-    total = math.fsum(probs)
-    if abs(total - 1.0) > PROB_TOLERANCE:
-        return f"probabilities that sum to 1 (within {PROB_TOLERANCE:g}); they sum to {total:.6g}"
-    return None
-
-
 def read_recording(path: Path, display: str, *, labels: list[str] | None, task: str) -> Recording:
     """Read and check a recorded-answers file; every problem raises `ManifestError` with the line."""
     try:
@@ -152,7 +133,7 @@ def read_recording(path: Path, display: str, *, labels: list[str] | None, task: 
                                              repr(output)[:80])])
             probs = obj.get("probs")
             if probs is not None:
-                problem = _bad_probs(probs, labels if task == "classification" else None)
+                problem = probs_problem(probs, labels if task == "classification" else None)
                 if problem:
                     raise ManifestError([Problem(where, "probs", problem, repr(probs)[:80])])
             digest = obj.get("input_sha256")

@@ -13,6 +13,7 @@ import datetime as dt
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version as pkg_version
 from pathlib import Path
@@ -44,6 +45,7 @@ from ._data import EvalData, load_eval_set, verify_file
 from ._gate import SliceFlags, run_gate
 from ._progress import progress_for
 from .adapters import Adapter, Prediction, Settings, adapter_factory, make_adapter
+from .adapters._base import answers_problem
 
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_CHECKPOINT_ROWS = 512
@@ -191,9 +193,22 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
     only), else computed chunk by chunk, each chunk checkpointed, resuming stored chunks;
     with a ``cluster`` (`harness.eval._ray.Cluster`), the chunks are sharded over its workers."""
     n = len(data.ids)
+    checked = not getattr(adapter_factory(spec.kind), "keeps_contract", False)
+
+    def check(ids: list[str], preds: Sequence[Prediction | None], *, stored: bool = False) -> bool:
+        """Whether answers keep the task's contract. A fresh one that breaks it is an error,
+        raised before anything is cached; a stored one (cached before answers were checked)
+        is False: asked for again, never believed."""
+        problem = answers_problem(ids, preds, settings) if checked else None
+        if problem and not stored:
+            raise AdapterError(f"{role} ({spec.kind}): {problem}; nothing of this run was cached")
+        return problem is None
+
     if use_cache and keep:
         hit = store.load_complete(n)
         _say_discarded(role, store)
+        if hit is not None and not check(data.ids, hit["predictions"], stored=True):
+            hit = None
         if hit is not None:
             progress.note(f"{role}: {n} outputs from the cache ({store.dir.name}); the {role} runs zero times")
             rest: dict[str, Any] = {k: hit.get(k) for k in ModelRun.__dataclass_fields__
@@ -211,7 +226,7 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
 
         return run_sharded(cluster, role, spec, settings, data, project, store, use_cache=use_cache, keep=keep,  # type: ignore[no-any-return]
                            batch_size=batch_size, checkpoint_rows=checkpoint_rows, latency_calls=latency_calls,
-                           latency_threads=latency_threads, progress=progress)
+                           latency_threads=latency_threads, progress=progress, check=check)
     adapter = make_adapter(role, spec, settings, project.dir)
     adapter.load()
     if adapter.takes_batch_size:
@@ -237,6 +252,8 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
     for start in range(0, n, checkpoint_rows):
         end = min(start + checkpoint_rows, n)
         part = from_parts(start, end)
+        if part is not None and not check(data.ids[start:end], part, stored=True):
+            part = None
         if part is None:
             order = batch_order(data.inputs, start, end) if by_length else list(range(start, end))
             batches = [order[b:b + adapter.batch_size] for b in range(0, len(order), adapter.batch_size)]
@@ -246,6 +263,7 @@ def run_model(role: str, spec: Any, settings: Settings, data: EvalData, project:
                 batched += time.perf_counter() - t0
                 if len(got) != len(rows):
                     raise AdapterError(f"{role}: {len(got)} outputs for a batch of {len(rows)}")
+                check([data.ids[i] for i in rows], got)
                 for i, g in zip(rows, got):
                     fresh[i - start] = g
                 computed += len(rows)

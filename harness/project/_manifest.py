@@ -18,6 +18,7 @@ import standards
 from standards import CURRENT_VERSION, VERSIONS, UnknownVersion, field_hint, manifest_model, parse_manifest
 from standards._base import PLACEHOLDER_RE
 from standards.pins import MODEL_KINDS as _KINDS
+from standards.v1_0 import URL_WITHOUT_CREDENTIALS
 
 from .._errors import ManifestError, Problem
 from .._yaml import read_yaml_file
@@ -288,7 +289,9 @@ def pydantic_problems(exc: ValidationError, file: str, data: Any, lines: dict[st
         exp = _expected(err)
         if exp not in entry["expected"]:
             entry["expected"].append(exp)
-        if entry["found"] is None:
+        if exp == URL_WITHOUT_CREDENTIALS:
+            entry["found"] = "a URL with a user name or password (not shown)"
+        elif entry["found"] is None:
             entry["found"] = "nothing (field missing)" if t == "missing" else _describe(
                 value if isinstance(value, bool) else err.get("input", value))  # a refused bool reaches pydantic as text
     problems = []

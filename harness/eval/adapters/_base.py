@@ -4,7 +4,8 @@ token lists into tensors (`pad_batch`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -63,6 +64,52 @@ class Settings:
         return {"decoding": "sample", "temperature": self.temperature, "top_p": self.top_p, "seed": self.seed}
 
 
+#: How far from 1 a model's probabilities may sum (they are never silently renormalised).
+PROB_TOLERANCE = 1e-3
+
+
+def probs_problem(probs: Any, labels: list[str] | None) -> str | None:
+    """What a model's probabilities should have been, or None when they are fine: numbers,
+    finite, non-negative, one per label (``labels``, when given), summing to 1."""
+    if not isinstance(probs, (list, tuple)) or not probs:
+        return "a list of numbers"
+    for x in probs:
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            return "a list of numbers"
+        if not math.isfinite(x):
+            return "finite probabilities (found NaN or infinity)"
+        if x < 0:
+            return "probabilities of at least 0 (found a negative one)"
+    if labels is not None and len(probs) != len(labels):
+        return f"{len(labels)} probabilities (one per label), found {len(probs)}"
+    total = math.fsum(probs)
+    if abs(total - 1.0) > PROB_TOLERANCE:
+        return f"probabilities that sum to 1 (within {PROB_TOLERANCE:g}); they sum to {total:.6g}"
+    return None
+
+
+def answers_problem(ids: Sequence[str], preds: Sequence[Prediction | None], settings: Settings) -> str | None:
+    """Why the first answer that breaks the task's contract does (a label the manifest does
+    not list, probabilities that are not a distribution over its labels), naming its row;
+    None when every answer keeps it. A model's answers are checked before they are cached or
+    scored, as `stillhouse record` checks a recording."""
+    labels = settings.labels if settings.task == "classification" and settings.labels else None
+    known = set(labels) if labels else None
+    for rid, p in zip(ids, preds):
+        if p is None:
+            continue
+        if not isinstance(p.output, str):
+            return f"row {rid!r}: expected an answer as text; found {p.output!r:.80}"
+        if known is not None and p.output not in known:
+            return (f"row {rid!r}: expected one of the manifest's labels ({', '.join(labels or [])}); "
+                    f"found {p.output!r:.80}")
+        if p.probs is not None:
+            problem = probs_problem(p.probs, labels)
+            if problem:
+                return f"row {rid!r}: probs: expected {problem}; found {list(p.probs)!r:.80}"
+    return None
+
+
 class Adapter:
     """Base of every adapter. A kind's behaviour in an evaluation run is said by these class
     attributes, never by testing its `kind` string."""
@@ -80,6 +127,9 @@ class Adapter:
     runs_in_torch: ClassVar[bool] = False
     #: The answers carry token counts, and cost is priced per token (endpoints).
     priced_by_tokens: ClassVar[bool] = False
+    #: Answers keep the task's contract by construction (a softmax over the manifest's labels,
+    #: a recording checked when read), so `answers_problem` need not check them again.
+    keeps_contract: ClassVar[bool] = False
     batch_size = 32
     device = "cpu"
 

@@ -47,6 +47,9 @@ class CallableAdapter(Adapter):
             module = importlib.import_module(module_name)
         except ImportError as exc:
             raise self._fail(f"cannot import {module_name!r} for {self.spec.target}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - the user's module failed while it was imported
+            raise self._fail(f"importing {module_name!r} for {self.spec.target} raised "
+                             f"{type(exc).__name__}: {exc}") from None
         finally:
             if added:
                 sys.path.remove(str(self.project_dir))

@@ -31,6 +31,12 @@ def excerpt(raw: bytes | str) -> str:
     return repr(clean[:EXCERPT_CHARS] + ("…" if len(clean) > EXCERPT_CHARS else ""))
 
 
+def _count(value: Any) -> int | None:
+    """A token count as the server sent it, or None (unknown) when it is not one: a bool, a
+    negative number or anything but an integer is not believed, so cost is not invented."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 @dataclass
 class _Attempt:
     status: str
@@ -68,15 +74,29 @@ class EndpointAdapter(Adapter):
 
         spec = self.spec
         self.url = spec.base_url.rstrip("/") + "/chat/completions"
-        parsed = urllib.parse.urlparse(self.url)
+        # the manifest's schema refused these already; a spec built in code is checked here
+        try:
+            parsed = urllib.parse.urlparse(self.url)
+            parsed.port  # noqa: B018 - urllib checks the port only when asked
+        except ValueError:
+            raise self._fail("base_url must be an http(s) URL with a port from 1 to 65535") from None
+        if parsed.username is not None or parsed.password is not None:
+            raise self._fail("base_url must not carry a user name or password (the URL is written into reports); "
+                             "put the key in an environment variable and name it in api_key_env")
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise self._fail(f"base_url must be an http(s) URL, found {spec.base_url!r}")
         self.headers = {"Content-Type": "application/json", "User-Agent": "stillhouse-eval"}
+        self._secret: str | None = None
         if spec.api_key_env:
-            key = os.environ.get(spec.api_key_env)
+            # a key read from a secret file often ends in a line break: blanks around it are not the key
+            key = (os.environ.get(spec.api_key_env) or "").strip()
             if not key:
                 raise self._fail(f"the environment variable {spec.api_key_env} (named by {self.role}.api_key_env) "
                                  "is not set; export the API key there")
+            if not all(" " < c < "\x7f" for c in key):
+                raise self._fail(f"the value of {spec.api_key_env} holds a character an HTTP header cannot carry "
+                                 "(a line break, a blank, a control or a non-ASCII character); the key is not shown")
+            self._secret = key
             self.headers["Authorization"] = f"Bearer {key}"
         loopback = parsed.hostname in ("127.0.0.1", "localhost", "::1")
         # A server on this machine is never reached through a proxy from the environment.
@@ -85,7 +105,13 @@ class EndpointAdapter(Adapter):
         self.batch_size = max(spec.max_concurrency * 4, 16)
         self.device = f"endpoint {parsed.scheme}://{parsed.netloc}"
         self._lock = threading.Lock()
+        self._stop = threading.Event()  # set when the run is interrupted: no new request, no retry
         self.retries = 0
+
+    def _quote(self, raw: bytes | str) -> str:
+        """`excerpt` of what the server sent, with the API key blanked out (a server may echo it)."""
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        return excerpt(text.replace(self._secret, "[the API key]") if self._secret else text)
 
     def close(self) -> None:
         client = getattr(self, "client", None)
@@ -129,6 +155,15 @@ class EndpointAdapter(Adapter):
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def _body_excerpt(self, resp: Any, deadline: float) -> str:
+        """The start of an error response's body, quoted, for the message."""
+        import httpx
+
+        try:
+            return self._quote(self._read(resp, deadline)[:1000])
+        except (_TooLarge, _TooSlow, httpx.HTTPError):
+            return "(no readable body)"
+
     def _once(self, body: bytes) -> tuple[Prediction | None, _Attempt, float]:
         import httpx
 
@@ -143,15 +178,18 @@ class EndpointAdapter(Adapter):
                         retry_after = float(resp.headers.get("Retry-After", ""))
                     except ValueError:
                         pass
-                    return None, _Attempt(f"HTTP {resp.status_code}", retry_after), 0.0
+                    return None, _Attempt(f"HTTP {resp.status_code}: {self._body_excerpt(resp, deadline)}",
+                                          retry_after), 0.0
+                if 300 <= resp.status_code < 400:
+                    where = resp.headers.get("Location")
+                    raise self._fail(f"{self.url} answered HTTP {resp.status_code}, a redirect"
+                                     + (f" to {self._quote(where)}" if where else "")
+                                     + "; redirects are not followed: name the final URL in base_url")
                 if resp.status_code >= 400:
-                    try:
-                        detail = excerpt(self._read(resp, deadline)[:1000])
-                    except (_TooLarge, _TooSlow, httpx.HTTPError):
-                        detail = "(no readable body)"
                     hint = (f" (is {self.spec.api_key_env} right?)"
                             if resp.status_code in (401, 403) and self.spec.api_key_env else "")
-                    raise self._fail(f"{self.url} answered HTTP {resp.status_code}{hint}: {detail}")
+                    raise self._fail(f"{self.url} answered HTTP {resp.status_code}{hint}: "
+                                     f"{self._body_excerpt(resp, deadline)}")
                 raw = self._read(resp, deadline)
             elapsed = time.perf_counter() - t0
         except _TooSlow:
@@ -162,23 +200,26 @@ class EndpointAdapter(Adapter):
         except httpx.TimeoutException:
             return None, too_slow, 0.0
         except httpx.HTTPError as exc:
-            return None, _Attempt(f"connection failed: {type(exc).__name__}: {excerpt(str(exc))}"), 0.0
+            return None, _Attempt(f"connection failed: {type(exc).__name__}: {self._quote(str(exc))}"), 0.0
         try:
             data = json.loads(raw)
             text = data["choices"][0]["message"]["content"]
             usage = data.get("usage") or {}
-        except (ValueError, KeyError, IndexError, TypeError):
-            raise self._fail(f"{self.url} did not answer in the chat-completions format: {excerpt(raw)}") from None
-        tokens_in, tokens_out = usage.get("prompt_tokens"), usage.get("completion_tokens")
-        pred = Prediction(self._label(str(text or "")), None,
-                          tokens_in if isinstance(tokens_in, int) else None,
-                          tokens_out if isinstance(tokens_out, int) else None)
+            if not isinstance(text, str) or not isinstance(usage, dict):
+                raise TypeError
+        except (ValueError, KeyError, IndexError, TypeError, RecursionError):
+            raise self._fail(f"{self.url} did not answer in the chat-completions format "
+                             f"(choices[0].message.content as text): {self._quote(raw)}") from None
+        pred = Prediction(self._label(text), None, _count(usage.get("prompt_tokens")),
+                          _count(usage.get("completion_tokens")))
         return pred, _Attempt("ok"), elapsed
 
     def call(self, text: str) -> Prediction:
         body = self._body(text)
         last = _Attempt("not tried")
         for attempt in range(self.spec.max_retries + 1):
+            if self._stop.is_set():
+                raise self._fail("stopped: the run was interrupted")
             pred, last, elapsed = self._once(body)
             if pred is not None:
                 with self._lock:
@@ -193,11 +234,17 @@ class EndpointAdapter(Adapter):
             wait = self.backoff_s * 2**attempt * (0.5 + random.random() / 2)
             if last.retry_after is not None:
                 wait = max(wait, last.retry_after)
-            time.sleep(min(wait, self.max_backoff_s))
+            self._stop.wait(min(wait, self.max_backoff_s))
         raise self._fail(f"{self.url} failed {self.spec.max_retries + 1} time(s); last: {last.status}")
 
     def predict(self, ids: list[str], inputs: list[str]) -> list[Prediction]:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=min(self.spec.max_concurrency, len(inputs)) or 1) as pool:
+        pool = ThreadPoolExecutor(max_workers=min(self.spec.max_concurrency, len(inputs)) or 1)
+        try:
             return list(pool.map(self.call, inputs))
+        except BaseException:
+            self._stop.set()  # Ctrl-C or a failed call: the other calls stop rather than retry
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -17,6 +17,7 @@ class RecordedAdapter(Adapter):
 
     kind = "recorded"
     latency_mode = None
+    keeps_contract = True  # `read_recording` checked every answer
     batch_size = 4096
     #: Which set of a recording this run reads (`eval`; distill reads `distillation`).
     set_name = "eval"
