@@ -184,6 +184,8 @@ def _eval_rows(ctx: CheckContext) -> CheckResult:
         if "rows_error" in ctx._memo:
             return fail(f"{es.path}: {ctx._memo['rows_error']}")
         return skip("needs a readable eval set whose hash matches (EVAL-002)")
+    if not rows:
+        return fail(f"{es.path} has no rows: an eval set needs examples")
     problems = []
     if len(rows) != es.rows:
         problems.append(f"eval_set.rows is {es.rows} but the file has {len(rows)} rows")

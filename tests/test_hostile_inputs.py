@@ -338,3 +338,42 @@ def test_ctrl_c_is_exit_130_not_a_failed_gate(tmp_path: Path) -> None:
         proc.kill()
     assert proc.returncode == 130 and "interrupted" in err and "Aborted" not in err, (proc.returncode, err)
     assert "Traceback" not in err and not (project / "report").exists()
+
+
+def test_a_model_folder_without_its_tokenizer_is_exit_2(tmp_path: Path) -> None:
+    """transformers builds a five-token tokenizer from config.json alone: every word became
+    [UNK] and the report's figures looked real (a failing gate, exit 1)."""
+    project = classification_project(tmp_path / "p", n=10)
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+        (project / "student" / name).unlink(missing_ok=True)
+    from standards import artifact_sha256
+
+    _set(project, lambda m: m["student"].update(sha256=artifact_sha256(project / "student")))
+    res = run_cli("eval", project, "--quiet")
+    assert res.code == 2 and "no tokenizer in student/" in res.stderr and "save_pretrained" in res.stderr, res.stderr
+    _no_traceback(res)
+    assert not (project / "report").exists()
+
+
+def test_labels_in_another_order_than_the_model_s_outputs_is_exit_2(tmp_path: Path) -> None:
+    """Only the count was compared: each output was scored as the other class (distill refused)."""
+    project = classification_project(tmp_path / "p", n=10)
+    _set(project, lambda m: m.update(labels=list(reversed(m["labels"]))))
+    res = run_cli("eval", project, "--quiet")
+    assert res.code == 2 and "id2label names its outputs billing, technical" in res.stderr, res.stderr
+    assert "the manifest's `labels` are technical, billing" in res.stderr
+    _no_traceback(res)
+
+
+def test_an_empty_eval_set_is_refused_and_the_last_report_kept(minimal_project: Path) -> None:
+    assert run_cli("eval", minimal_project, "--quiet").code == 0
+    before = (minimal_project / "report" / "report.json").read_bytes()
+    (minimal_project / "data" / "eval.jsonl").write_text("")
+    _set(minimal_project, lambda m: m["eval_set"].update(sha256=file_sha256(minimal_project / "data" / "eval.jsonl"),
+                                                         rows=0))
+    res = run_cli("eval", minimal_project, "--quiet")
+    assert res.code == 2 and "an eval set with at least one row" in res.stderr and "no rows" in res.stderr, res.stderr
+    _no_traceback(res)
+    assert (minimal_project / "report" / "report.json").read_bytes() == before
+    res = run_cli("validate", minimal_project)
+    assert "EVAL-003" in res.stdout and "has no rows" in res.stdout.replace("\n", " "), res.stdout

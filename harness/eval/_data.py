@@ -66,6 +66,9 @@ def load_eval_set(project: Project, use_cache: bool = True) -> EvalData:
         rows = read_rows(project.path(es.path))
     except TableError as exc:
         raise ManifestError([Problem(str(project.path(es.path)), "", "a readable eval set", str(exc))]) from None
+    if not rows:
+        raise ManifestError([Problem(str(project.path(es.path)), "", "an eval set with at least one row",
+                                     "no rows", requirement="EVAL-003")])
     problems = []
     if isinstance(es.rows, int) and es.rows != len(rows):
         problems.append(Problem(mf, "eval_set.rows", f"the row count of {es.path}", f"{es.rows} (the file has {len(rows)})",

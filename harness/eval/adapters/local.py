@@ -35,6 +35,11 @@ def model_folder(project_dir: Path, rel: str) -> Path:
     return p
 
 
+#: The files a saved tokenizer leaves in a model folder (one is enough).
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json", "tokenizer.model",
+                   "spiece.model", "sentencepiece.bpe.model")
+
+
 class _Local(Adapter):
     kind = "local"
     keeps_contract = True  # a softmax over the manifest's labels, whose count load checks
@@ -48,6 +53,11 @@ class _Local(Adapter):
             raise self._fail(f"{self.spec.path} is not a model folder")
         if not any(p.rglob("*.safetensors")):
             raise self._fail(f"no .safetensors weights in {self.spec.path}; Stillhouse loads safetensors only")
+        if not any((p / name).is_file() for name in TOKENIZER_FILES):
+            # transformers would build an almost empty tokenizer from config.json alone, and every
+            # word would become [UNK]: a report whose figures look real and mean nothing
+            raise self._fail(f"no tokenizer in {self.spec.path} (none of {', '.join(TOKENIZER_FILES)}); "
+                             "save it beside the model: tokenizer.save_pretrained(folder)")
         return p
 
     def _load(self, auto_name: str) -> None:
@@ -102,12 +112,18 @@ class LocalClassifier(_Local):
         self._load("AutoModelForSequenceClassification")
         n = int(self.model.config.num_labels)
         labels = self.settings.labels
+        id2label = self.model.config.id2label
+        theirs = [str(id2label[i]) for i in range(n)]
         if labels is None:
-            id2label = self.model.config.id2label
-            labels = [str(id2label[i]) for i in range(n)]
+            labels = theirs
         elif len(labels) != n:
             raise self._fail(f"{self.spec.path} has {n} output labels but the manifest's `labels` lists "
                              f"{len(labels)}: {', '.join(labels)}")
+        elif theirs != labels and theirs != [f"LABEL_{i}" for i in range(n)]:  # transformers' unnamed default
+            # each output would be scored as another class, with no error anywhere
+            raise self._fail(f"{self.spec.path}/config.json id2label names its outputs {', '.join(theirs)}; "
+                             f"the manifest's `labels` are {', '.join(labels)}: list them in the model's output "
+                             "order (distill refuses the same mismatch)")
         self.labels = labels
 
     def predict(self, ids: list[str], inputs: list[str]) -> list[Prediction]:
