@@ -307,3 +307,15 @@ def test_an_address_where_no_cluster_answers_is_unusable_input(tmp_path: Path):
     r = run_cli("record", proj, "--ray", f"127.0.0.1:{_free_port()}", "--set", "eval", "--quiet")
     assert r.code == 2 and "Traceback" not in r.output
     assert "nothing answers there" in r.stderr
+
+
+def test_a_model_error_on_a_worker_reads_as_in_one_process(cluster: str, tmp_path: Path):
+    """Ray Data wrapped a worker's AdapterError as `RayTaskError(UserCodeException)` with Ray's
+    colour codes: the URL and the status the user needs were gone."""
+    proj = classification_project(tmp_path / "p", n=20, module="short_teacher")
+    (proj / "short_teacher.py").write_text("def answer(texts):\n    return ['billing']\n")
+    one = run_cli("eval", proj, "--quiet", "--no-cache")
+    r = run_cli("eval", proj, "--ray", cluster, "--quiet", "--no-cache")
+    assert one.code == r.code == 2, r.output
+    assert "short_teacher:answer returned 1 answers for" in r.stderr and "\x1b" not in r.output, r.stderr
+    assert "Ray run failed" not in r.stderr and "Traceback" not in r.output

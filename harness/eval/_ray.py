@@ -39,6 +39,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -196,7 +197,7 @@ def _quiet_ray_data() -> None:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # Ray colours its task names
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
 
 
@@ -330,14 +331,21 @@ class ShardWorker:
         self.name = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = {"start": [], "end": [], "outputs": [], "stats": []}
+        out: dict[str, list[Any]] = {"start": [], "end": [], "outputs": [], "stats": [], "error": []}
         for start, end, rows in zip(batch["start"], batch["end"], batch["rows"]):
             ids, inputs = json.loads(rows)
-            preds, stats = self._answer(ids, inputs)
+            try:
+                preds, stats = self._answer(ids, inputs)
+                error = ""
+            except StillhouseError as exc:
+                # returned, not raised: Ray Data would wrap it past recognition, and the driver
+                # raises it as one process does (the URL and the status, not "the Ray run failed")
+                preds, stats, error = [], {}, str(exc)
             out["start"].append(int(start))
             out["end"].append(int(end))
             out["outputs"].append(json.dumps([p.to_json() for p in preds]))
             out["stats"].append(json.dumps(stats))
+            out["error"].append(error)
         return out
 
     def _answer(self, ids: list[str], inputs: list[str]) -> tuple[list[Prediction], dict[str, Any]]:
@@ -482,6 +490,8 @@ def run_sharded(cluster: Cluster, role: str, spec: Any, settings: Settings, data
             for row in ds.iter_rows():
                 t1 = time.perf_counter()
                 s, e = int(row["start"]), int(row["end"])
+                if row["error"]:
+                    raise AdapterError(row["error"])
                 got = [Prediction.from_json(o) for o in json.loads(row["outputs"])]
                 if len(got) != e - s:
                     raise AdapterError(f"{role}: a worker returned {len(got)} outputs for rows {s}..{e}")
