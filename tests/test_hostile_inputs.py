@@ -377,3 +377,16 @@ def test_an_empty_eval_set_is_refused_and_the_last_report_kept(minimal_project: 
     assert (minimal_project / "report" / "report.json").read_bytes() == before
     res = run_cli("validate", minimal_project)
     assert "EVAL-003" in res.stdout and "has no rows" in res.stdout.replace("\n", " "), res.stdout
+
+
+def test_refusals_say_the_limit_and_the_culprit(minimal_project: Path) -> None:
+    """pydantic's own wording ("String should have at least 1 character") and a bare "unique
+    labels" reached users; a name one character too long did not say the limit was 80."""
+    _set(minimal_project, lambda m: (m.update(name="a" * 81), m["owner"].update(handle=""),
+                                     m.update(labels=[m["labels"][0], *m["labels"]])))
+    res = run_cli("validate", minimal_project)
+    _no_traceback(res)
+    out = " ".join(res.stderr.split())
+    assert res.code == 2 and "at most 80 characters); found 'aaaa" in out and "(text of 81 characters)" in out, out
+    assert "owner.handle: expected text of at least 1 character; found ''" in out
+    assert "expected unique labels (`billing` is listed twice)" in out and "String should" not in out
