@@ -38,6 +38,17 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> Path
     return path
 
 
+def share_tree(folder: Path) -> None:
+    """Make a folder written for others readable as `atomic_write_bytes` makes a file (folders
+    0755, files 0644): libraries that write through a temporary file leave 0600 behind
+    (safetensors does), and a student only its trainer can read is no use to a team."""
+    folder = Path(folder)
+    folder.chmod(0o755)
+    for p in folder.rglob("*"):
+        if not p.is_symlink():
+            p.chmod(0o755 if p.is_dir() else 0o644)
+
+
 def atomic_write_text(path: Path, text: str) -> Path:
     """`atomic_write_bytes` for UTF-8 text."""
     return atomic_write_bytes(path, text.encode("utf-8"))

@@ -134,6 +134,9 @@ def test_distill_trains_records_pins_and_reuses(tiny: Path):
     assert "epoch   3/3" in r.output and "pinned" in r.output
     student = tiny / "student"
     assert (student / "model.safetensors").is_file() and not list(student.glob("*.bin"))
+    # readable by the team, as every written file is (safetensors writes its file 0600)
+    assert oct(student.stat().st_mode & 0o777) == oct(0o755)
+    assert {oct(f.stat().st_mode & 0o777) for f in student.iterdir()} == {oct(0o644)}
     record = json.loads((tiny / "training" / "record.json").read_text())
     assert [e["epoch"] for e in record["epochs"]] == [1, 2, 3]
     assert all(e["loss"] > 0 and 0 <= e["train_agreement"] <= 1 for e in record["epochs"])
@@ -575,6 +578,49 @@ patience: 1
     bad = run_cli("distill", tiny, "--force")
     assert bad.code == 2 and "distillation.classification.augment.unlabelled.sha256" in bad.output
     assert "Traceback" not in bad.output and (tiny / "training" / "record.json").read_bytes() == before
+
+
+@pytest.mark.parametrize("change, expected", [
+    ("wider", "distillation.student.hidden_size: expected at most 32, the teacher's width"),
+    ("no weights", "teacher/: expected .safetensors weights"),
+    ("no tokenizer", "teacher/: expected the teacher's tokenizer"),
+    ("broken weights", "teacher/: expected a transformers classifier"),
+])
+def test_an_unusable_teacher_or_student_shape_is_exit_2(tiny: Path, change: str, expected: str):
+    """Each of these was a Python traceback with exit 1, read in CI as a failed standard."""
+    t = tiny / "teacher"
+    if change == "wider":
+        text = (tiny / "stillhouse.yaml").read_text()
+        _write_manifest(tiny)
+        (tiny / "stillhouse.yaml").write_text(
+            (tiny / "stillhouse.yaml").read_text().replace("hidden_size: 16", "hidden_size: 48"))
+        assert text != (tiny / "stillhouse.yaml").read_text()
+    elif change == "no weights":
+        (t / "model.safetensors").unlink()
+    elif change == "no tokenizer":
+        for f in t.iterdir():
+            if f.name != "config.json" and f.suffix != ".safetensors":
+                f.unlink()
+    else:
+        (t / "model.safetensors").write_bytes(b"\xff" * 64)
+    if change != "wider":
+        _write_manifest(tiny)  # the teacher re-pinned as it now is
+    r = run_cli("distill", tiny)
+    assert r.code == 2 and expected in r.output and "Traceback" not in r.output, r.output
+    assert not (tiny / "student").exists()
+
+
+def test_max_length_past_the_teacher_s_positions_is_cut_to_them(tiny: Path):
+    """`max_length: 64` for a teacher with 32 positions: a long training text crashed the
+    teacher's forward pass (a traceback); eval cuts inputs to what a model accepts, and so does distill."""
+    with (tiny / "data" / "train.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "train-long", "text": " ".join(["please refund my card"] * 15), "label": "billing",
+                            "kind": "odd"}) + "\n")
+    _write_manifest(tiny)
+    (tiny / "stillhouse.yaml").write_text((tiny / "stillhouse.yaml").read_text().replace("max_length: 16",
+                                                                                       "max_length: 64"))
+    r = run_cli("distill", tiny)
+    assert r.code == 0 and "Traceback" not in r.output, r.output
 
 
 @pytest.mark.parametrize("classification, expected", [

@@ -62,7 +62,7 @@ from standards.v1_0 import LocalModel, RecordedModel
 from standards.v1_2 import Distillation
 
 from .._errors import AdapterError, InputError, IntegrityError
-from .._io import CACHE_DIR, atomic_write_bytes
+from .._io import CACHE_DIR, atomic_write_bytes, share_tree
 from ..eval.adapters import pad_batch
 from ..project import Project, load_project, write_student_pin
 from ._accelerate import DataParallel, data_parallel
@@ -380,7 +380,7 @@ def teacher_logits(project: Project, texts: list[str], ids: list[str], train_sha
         if cached.shape == (len(texts), len(labels)):
             return cached, True
     model, tok = loaded if loaded is not None else load_teacher(project, t, verified=True)
-    enc = tok(texts, truncation=True, max_length=max_length)                 # token lists, no padding
+    enc = tok(texts, truncation=True, max_length=_fits(model, max_length))  # token lists, no padding
     order = sorted(range(len(texts)), key=lambda i: len(enc["input_ids"][i]))  # similar lengths share a batch
     out = []
     with torch.inference_mode():
@@ -408,10 +408,27 @@ def load_teacher(project: Project, t: LocalModel, *, verified: bool = False) -> 
         actual = artifact_sha256(tdir)
         if actual != t.sha256.lower():
             raise IntegrityError(t.path, "teacher.sha256", t.sha256, actual, requirement="TEACH-002")
-    tok = AutoTokenizer.from_pretrained(tdir)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        tdir, use_safetensors=True, trust_remote_code=bool(getattr(t, "trust_remote_code", False))).eval()
+    from ..eval.adapters.local import TOKENIZER_FILES
+
+    if not any(tdir.rglob("*.safetensors")):
+        raise InputError(f"{t.path}: expected .safetensors weights (Stillhouse loads safetensors only); found none")
+    if not any((tdir / name).is_file() for name in TOKENIZER_FILES):
+        raise InputError(f"{t.path}: expected the teacher's tokenizer ({', '.join(TOKENIZER_FILES[:3])} …); found "
+                         "none: save it beside the model, tokenizer.save_pretrained(folder)")
+    try:
+        tok = AutoTokenizer.from_pretrained(tdir)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            tdir, use_safetensors=True, trust_remote_code=bool(getattr(t, "trust_remote_code", False))).eval()
+    except Exception as exc:  # transformers and safetensors raise OSError, ValueError, SafetensorError, ...
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{t.path}: expected a transformers classifier the teacher can be loaded from; "
+                         f"found {msg}") from None
     return model, tok
+
+
+def _fits(model: Any, max_length: int) -> int:
+    """``max_length``, cut to the positions ``model`` has: a longer input would crash its forward pass."""
+    return min(max_length, getattr(model.config, "max_position_embeddings", None) or max_length)
 
 
 def texts_sha256(texts: list[str]) -> str:
@@ -536,7 +553,11 @@ def _build_student(project: Project, plan: Plan, texts: list[str], workdir: Path
         for f in src.iterdir():
             if f.is_file() and f.suffix != ".safetensors" and not f.name.startswith("."):
                 shutil.copyfile(f, workdir / f.name)
-        config = AutoConfig.from_pretrained(workdir)
+        try:
+            config = AutoConfig.from_pretrained(workdir)
+        except Exception as exc:  # transformers checks a config's own consistency with ValueError
+            raise InputError(f"{student.path}/config.json: expected a usable model configuration; found "
+                             f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from None
     if base_tok is not None and isinstance(teacher, LocalModel):
         problems = tokenizer_mismatch(base_tok, tokenizer_json(workdir, "student"))
         if problems:
@@ -550,7 +571,11 @@ def _build_student(project: Project, plan: Plan, texts: list[str], workdir: Path
     else:
         relation = "its own tokenizer (a recorded teacher has none to compare)"
     torch.manual_seed(dist.seed)                                   # the initial weights depend on the seed only
-    model = AutoModelForSequenceClassification.from_config(config)
+    try:
+        model = AutoModelForSequenceClassification.from_config(config)
+    except ValueError as exc:  # e.g. a hidden size that its heads do not divide
+        raise InputError(f"{student.path}: expected a configuration a classifier can be built from; found "
+                         f"{str(exc).strip().splitlines()[0]}") from None
     tokenizer = AutoTokenizer.from_pretrained(workdir)
     return model, tokenizer, relation
 
@@ -607,7 +632,7 @@ def train_student(model: Any, tokenizer: Any, texts: list[str], gold: Any, teach
                 if type(module).__name__.endswith("SelfAttention") and isinstance(getattr(module, "dropout", None),
                                                                                   torch.nn.Dropout):
                     module.dropout.p = 0.0
-        t_enc = layerwise.tokenizer(texts, truncation=True, max_length=dist.max_length)
+        t_enc = layerwise.tokenizer(texts, truncation=True, max_length=_fits(layerwise.teacher, dist.max_length))
     if data_parallel is not None:
         model = data_parallel.wrap(model, lw)                         # DistributedDataParallel
     steps_per_epoch = math.ceil(n / dist.batch_size)
@@ -743,7 +768,9 @@ def _layerwise_terms(lw: Any, setup: LayerwiseSetup, s_out: Any, t_enc: Any, row
 
 
 def _swap_in(tmp: Path, target: Path) -> None:
-    """Replace the folder ``target`` by ``tmp``: readers see the old folder or the new one."""
+    """Replace the folder ``target`` by ``tmp``, readable by others (`share_tree`): readers see
+    the old folder or the new one."""
+    share_tree(tmp)
     old = target.with_name(f".{target.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():

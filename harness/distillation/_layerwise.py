@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .._errors import InputError
+
 
 def layer_map(student_layers: int, teacher_layers: int) -> list[int]:
     """Teacher layer for each student layer 0..m (0: the embeddings)."""
@@ -58,7 +60,8 @@ def init_from_teacher(student: Any, teacher: Any, student_vocab: dict[str, int],
         _, _, v = torch.linalg.svd(t_words - mean, full_matrices=False)
         project = v[:min(ds, dt)].T
         if ds > dt:
-            raise ValueError(f"a student wider than its teacher ({ds} > {dt}) cannot take its embeddings")
+            raise InputError(f"stillhouse.yaml: distillation.student.hidden_size: expected at most {dt}, the "
+                             f"teacher's width (the student starts from the teacher's embeddings); found {ds}")
     done: dict[str, Any] = {"copied": [], "projected": [], "kept_random": [], "layers": {}}
     same_type = getattr(s_cfg, "model_type", None) == getattr(t_cfg, "model_type", None)
     s_layers = getattr(s_cfg, "num_hidden_layers", 0)
