@@ -87,10 +87,11 @@ def html_escape(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def md_escape(text: object) -> str:
+def md_escape(text: object, *, mid_line: bool = False) -> str:
     """Escape for Markdown that is rendered to HTML: HTML is neutralised, Markdown
     punctuation that could form links, emphasis or tables is backslash-escaped, and line
-    breaks (`\\n`, `\\r`, `\\r\\n`) fold into spaces; see the module's docstring for the rest."""
+    breaks (`\\n`, `\\r`, `\\r\\n`) fold into spaces; see the module's docstring for the rest.
+    ``mid_line``: the text follows other text on its line, so its first character needs no guard."""
     out = str(text)
     if not _MD_ESCAPE_NEEDED_RE.search(out):
         return out
@@ -98,7 +99,8 @@ def md_escape(text: object) -> str:
     if _MD_SPECIAL_RE.search(out):
         out = _MD_SPECIAL_RE.sub(_backslash, out)
     # `~` strikes through on GitHub, and `~~~` at a line's start opens a code block
-    return _guard_start(out.replace("~", "&#126;"))
+    out = out.replace("~", "&#126;")
+    return out if mid_line else _guard_start(out)
 
 
 def md_code(text: object) -> str:

@@ -91,13 +91,14 @@ def todo(m: Any) -> str:
     return "; ".join(parts + list(m.lifecycle_problems)) or "see the details below"
 
 
-def _with_commands(text: str, e: Any) -> str:
+def _with_commands(text: str) -> str:
     """``text`` escaped, its `backticked` commands as code spans: the parts between backticks
-    hold no backtick, so a code span cannot swallow the text around it."""
+    hold no backtick, so a code span cannot swallow the text around it. Only the first part
+    can start a line."""
     parts = text.split("`")
     if len(parts) % 2 == 0:  # an unpaired backtick: all of it as text
-        return str(e(text))
-    return "".join(md_code(p) if i % 2 and p.strip() else str(e(p)) for i, p in enumerate(parts))
+        return e(text)
+    return "".join(md_code(p) if i % 2 and p.strip() else e(p, mid_line=i > 0) for i, p in enumerate(parts))
 
 
 def _chips(items: Sequence[tuple[str, str]], html: bool) -> str:
@@ -159,7 +160,7 @@ def fleet_markdown(report: Any, site: FleetPage | None = None) -> str:
                   "then a stale or missing evaluation.", ""]
         for m in acting:
             lines.append(f"- {_chips(flags(m), html)} · **{name(m)}** · {owner(m)} · {e(m.status)}: "
-                         f"{_with_commands(todo(m), e)}")
+                         f"{_with_commands(todo(m))}")
         lines.append("")
     else:
         lines += ["Nothing: every model has a current, passing evaluation, an active owner and no fired trigger.", ""]
@@ -207,7 +208,7 @@ def fleet_markdown(report: Any, site: FleetPage | None = None) -> str:
             if not m.evaluation_current and m.status != "retired":
                 lines.append("- evaluation not current: " + e("; ".join(m.not_current_reasons) or "no report"))
             for a in m.actions:
-                lines.append(f"- action: {_with_commands(a, e)}")
+                lines.append(f"- action: {_with_commands(a)}")
             for n in m.notes:
                 lines.append(f"- note: {e(n)}")
             lines.append("")
