@@ -132,6 +132,9 @@ def main() -> None:
                   f"no-cache {nocache:.2f} s; warm/start-up {warm / bare:.0f}x; fleet.json {digest}")
             print(f"{'':>6} CPU seconds (user+sys, all processes): cold {cold_cpu:.2f}, warm {warm_cpu:.2f}; "
                   f"load average now {os.getloadavg()[0]:.1f}")
+            cores = len(os.sched_getaffinity(0))
+            # no run can beat its CPU shared perfectly by the cores: what a cold run's wall time is bound by
+            print(f"{'':>6} cold CPU / {cores} cores = {cold_cpu / cores:.2f} s, the least a cold run can take here")
 
 
 def per_file(n: int, runs: int) -> None:
