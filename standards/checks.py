@@ -112,6 +112,23 @@ def check(rid: str) -> Callable[[CheckFn], CheckFn]:
     return deco
 
 
+#: The automatic part of a manual requirement: what can be seen without a reviewer. A `fail`
+#: fails the requirement; anything else leaves the reviewer's question standing.
+PRECHECKS: dict[str, CheckFn] = {}
+
+
+def precheck(rid: str) -> Callable[[CheckFn], CheckFn]:
+    """Register the automatic part of the manual requirement ``rid``."""
+
+    def deco(fn: CheckFn) -> CheckFn:
+        if rid in PRECHECKS:
+            raise ValueError(f"two prechecks for {rid}")
+        PRECHECKS[rid] = fn
+        return fn
+
+    return deco
+
+
 def ok(detail: str) -> CheckResult:
     return CheckResult("pass", detail)
 
@@ -207,6 +224,23 @@ def _eval_rows(ctx: CheckContext) -> CheckResult:
     if problems:
         return fail("; ".join(problems))
     return ok(f"{len(rows)} rows with fields {', '.join(needed)}; ids unique")
+
+
+@precheck("EVAL-006")
+def _trained_on_another_set(ctx: CheckContext) -> CheckResult:
+    """The one overlap seen without a reviewer: the training set is the eval set's own file."""
+    dist = getattr(ctx.manifest, "distillation", None)
+    train = getattr(dist, "train_set", None) if dist is not None else None
+    es = ctx.manifest.eval_set
+    if train is None or is_placeholder(getattr(train, "path", None)) or is_placeholder(es.path):
+        return skip("no training set to compare")
+    same_file = ctx.path(train.path) == ctx.path(es.path)
+    same_bytes = bool(train.sha256) and str(train.sha256).lower() == str(es.sha256).lower()
+    if same_file or same_bytes:
+        return fail(f"distillation.train_set is the eval set itself ({train.path}"
+                    + (", the same file" if same_file else ", the same sha256") + "): a student trained on its "
+                    "eval set reports a quality it will not have")
+    return skip("the training set is another file; whether it overlaps the eval set is the reviewer's question")
 
 
 @check("EVAL-004")
@@ -616,7 +650,12 @@ def run_checks(ctx: CheckContext, catalogue: Catalogue | None = None) -> list[Re
         if not version_at_most(req.introduced, ctx.declared_version):
             continue
         if req.check == "manual":
-            out.append(RequirementResult(req.id, req.level, "manual", req.question or "", req.text))
+            pre = PRECHECKS[req.id](ctx) if req.id in PRECHECKS else None
+            if pre is not None and pre.status == "fail":
+                out.append(RequirementResult(req.id, req.level, "fail" if req.level == "must" else "warn",
+                                             pre.detail, req.text))
+            else:
+                out.append(RequirementResult(req.id, req.level, "manual", req.question or "", req.text))
             continue
         res = CHECKS[req.id](ctx)
         status = res.status

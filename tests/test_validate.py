@@ -331,3 +331,23 @@ def test_help_has_an_example_for_every_verb():
 def test_usage_error_exits_2():
     res = run_cli("validate", "--format", "yaml")
     assert res.code == 2
+
+
+def test_a_training_set_that_is_the_eval_set_fails_eval_006(tmp_path: Path):
+    """EVAL-006 is the reviewer's question, but its plainest breach needs no reviewer: distill
+    trained on the eval set itself, and validate passed."""
+    import shutil
+
+    proj = tmp_path / "p"
+    shutil.copytree(EXAMPLES / "minimal", proj, ignore=shutil.ignore_patterns("report", ".stillhouse"))
+    m = yaml.safe_load((proj / "stillhouse.yaml").read_text())
+    m["distillation"]["train_set"].update(path="data/eval.jsonl", sha256=m["eval_set"]["sha256"])
+    (proj / "stillhouse.yaml").write_text(yaml.safe_dump(m, sort_keys=False))
+    res = run_cli("validate", proj)
+    assert res.code == 1 and "EVAL-006" in res.stdout, res.output
+    assert "distillation.train_set is the eval set itself" in " ".join(res.stdout.split())
+    checklist = run_cli("checklist", proj).stdout
+    assert "EVAL-006" in checklist and "the eval set itself" in " ".join(checklist.split())
+    # another file: the question stays the reviewer's
+    ok = run_cli("validate", EXAMPLES / "minimal", "--format", "json")
+    assert next(r for r in json.loads(ok.stdout)["results"] if r["id"] == "EVAL-006")["status"] == "manual"
