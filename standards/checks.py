@@ -100,33 +100,29 @@ CheckFn = Callable[[CheckContext], CheckResult]
 CHECKS: dict[str, CheckFn] = {}
 
 
-def check(rid: str) -> Callable[[CheckFn], CheckFn]:
-    """Register the check of requirement ``rid``."""
-
-    def deco(fn: CheckFn) -> CheckFn:
-        if rid in CHECKS:
-            raise ValueError(f"two checks for {rid}")
-        CHECKS[rid] = fn
-        return fn
-
-    return deco
-
-
 #: The automatic part of a manual requirement: what can be seen without a reviewer. A `fail`
 #: fails the requirement; anything else leaves the reviewer's question standing.
 PRECHECKS: dict[str, CheckFn] = {}
 
 
-def precheck(rid: str) -> Callable[[CheckFn], CheckFn]:
-    """Register the automatic part of the manual requirement ``rid``."""
-
+def _register(table: dict[str, CheckFn], rid: str, what: str) -> Callable[[CheckFn], CheckFn]:
     def deco(fn: CheckFn) -> CheckFn:
-        if rid in PRECHECKS:
-            raise ValueError(f"two prechecks for {rid}")
-        PRECHECKS[rid] = fn
+        if rid in table:
+            raise ValueError(f"two {what} for {rid}")
+        table[rid] = fn
         return fn
 
     return deco
+
+
+def check(rid: str) -> Callable[[CheckFn], CheckFn]:
+    """Register the check of requirement ``rid``."""
+    return _register(CHECKS, rid, "checks")
+
+
+def precheck(rid: str) -> Callable[[CheckFn], CheckFn]:
+    """Register the automatic part of the manual requirement ``rid``."""
+    return _register(PRECHECKS, rid, "prechecks")
 
 
 def ok(detail: str) -> CheckResult:
