@@ -303,6 +303,7 @@ def test_your_own_model_track_runs_from_an_empty_folder(workspace) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # its first command must print "Gate: PASS", which gates the minimal example's 50 ms p95
 def test_scaling_out_commands_run_on_a_local_cluster(workspace, tmp_path: Path) -> None:
     """The "Scaling out" page at tiny scale: eval on a local two-worker Ray cluster and the
     report's provenance; a served teacher (a chat-completions server on 127.0.0.1 standing in
