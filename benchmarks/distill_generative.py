@@ -49,7 +49,7 @@ def make_project(root: Path, rows: int, epochs: int, batch_size: int, group_by_l
     from transformers import PreTrainedTokenizerFast
 
     from standards import file_sha256
-    from harness.eval._recording import text_sha256
+    from harness.eval import text_sha256
 
     rng = random.Random(SEED)
     data = []

@@ -4,7 +4,7 @@ distil, and watch the fleet.
     harness/
       project/   load, validate, checklist, init, manifest edits, the starter template
       eval/      the evaluation run, the cache, the gate; adapters/ one module per model kind
-      distill/   the training recipe, batching, tokenizers
+      distillation/  the training recipes, batching, tokenizers
       fleet/     registry scan and assessment, drift
       render/    report JSON / Markdown / HTML, charts, escaping
       cli/       one module per command

@@ -86,3 +86,10 @@ class StandardFailed(StillhouseError):
     """A standard or gate failed: exit code 1."""
 
     exit_code = 1
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a library's exception, for a one-line refusal (the rest is usually
+    a traceback-like dump); its type's name when it has no text."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

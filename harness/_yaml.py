@@ -37,7 +37,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from ._errors import ManifestError, Problem
+from ._errors import ManifestError, Problem, first_line
 
 MAX_BYTES = 1 << 20  # 1 MiB: a manifest is a page of text, not a data file
 MAX_NODES = 100_000  # nodes after alias expansion
@@ -127,7 +127,7 @@ def _syntax_problem(file: str, exc: yaml.YAMLError, text: str) -> ManifestError:
         else:
             hint = None
         return _problem(file, "valid YAML", found, line=mark.line + 1 if mark else None, hint=hint)
-    return _problem(file, "valid YAML", str(exc).splitlines()[0])
+    return _problem(file, "valid YAML", first_line(exc))
 
 
 _CParser: Any
@@ -331,7 +331,7 @@ def parse_yaml(raw: bytes, name: str, *, lines: bool = False, max_bytes: int = M
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:  # the pure-Python reader refuses control characters up front
-        raise _problem(name, "printable YAML text", str(exc).splitlines()[0]) from None
+        raise _problem(name, "printable YAML text", first_line(exc)) from None
     try:
         node = loader.get_single_node()
         if node is None:

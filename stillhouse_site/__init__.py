@@ -394,7 +394,7 @@ def fleet_report_files(site: SiteFleet) -> dict[str, str]:
 def fleet_markdown(site: SiteFleet) -> str:
     """The fleet page: the same renderer as `fleet.md` (`harness.fleet_markdown`), with each
     model linked to its report page, chips and charts."""
-    from harness.render._fleet import FleetPage
+    from harness.render import FleetPage
 
     if site.fleet is None:
         lines = ["# Fleet", ""]

@@ -444,7 +444,6 @@ def api_reference_markdown() -> str:
     pydantic models their fields; constants their value."""
     import sys
 
-    page = "reference/api.md"
     lines = ["# API reference", "",
              "The public Python surface, generated at build time: each package's `__all__`, grouped by what you "
              "want to do. A test asserts `__all__` equals the names each package defines, so this surface "

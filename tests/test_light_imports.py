@@ -47,6 +47,12 @@ def test_fleet_is_light():
                                 "--no-cache") == []
 
 
+def test_publish_is_light(tmp_path):
+    registry = tmp_path / "registry"
+    assert _heavy_modules_after("publish", str(EXAMPLES / "minimal"), "--registry", str(registry)) == []
+    assert (registry / "models" / "minimal-ticket-router" / "published.json").is_file()  # it did publish
+
+
 def test_drift_is_light():
     project = EXAMPLES / "demo-fleet" / "models" / "ticket-router"
     assert _heavy_modules_after("drift", str(project), "--now", "2026-11-28", "--registry", "/nonexistent") == []

@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 import standards  # noqa: E402
 import yaml  # noqa: E402
-from harness.fleet._drift import compute_drift, wilson, write_drift_record  # noqa: E402
+from harness.fleet import compute_drift, wilson, write_drift_record  # noqa: E402
 from harness.project import load_project  # noqa: E402
 
 SEED = 2026

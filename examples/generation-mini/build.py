@@ -147,7 +147,7 @@ def train_teacher(out: Path, epochs: int = 6, batch_size: int = 32, lr: float = 
 
 def teacher_step(retrain: bool) -> None:
     import harness
-    from harness.project._edit import set_values
+    from harness.project import set_values
     from standards import artifact_sha256
 
     project = harness.load_project(HERE)
@@ -207,7 +207,7 @@ def sequence_level_inputs() -> None:
     folder): the data, the tokenizer the teacher lends, the student's config; and the
     recording's pin in its manifest."""
     from harness.project import load_project
-    from harness.project._edit import set_values
+    from harness.project import set_values
     from standards import file_sha256
 
     for rel in ("data/eval.jsonl", "data/train.jsonl", "student-config.json"):

@@ -44,7 +44,7 @@ def plain(text: str) -> Any:
     control characters shown as symbols (`visible`), so no escape sequence reaches the terminal."""
     from rich.text import Text
 
-    from ..render._escape import visible
+    from ..render import visible
 
     return Text(visible(text))
 

@@ -51,8 +51,7 @@ def eval(project: Path, gate: bool, teacher_only: bool, no_cache: bool, quiet: b
     With STILLHOUSE_SIGNING_KEY set (a CI secret) no cache is used and the report is signed.
     Writes report.json, report.md and report.html atomically. With --gate, exit 1 when a
     must-level bar fails."""
-    from ..eval import evaluate
-    from ..eval._run import default_report_dir
+    from ..eval import default_report_dir, evaluate
 
     if gate and teacher_only:
         raise click.UsageError("--gate judges a student; a --teacher-only report has no verdict")

@@ -57,7 +57,7 @@ def fleet(registry: Path, check: bool, fmt: str, out: Path | None, now: str | No
 def _print_fleet(report: Any, max_rows: int) -> None:
     from rich.table import Table
 
-    from ..render._fleet import ordered
+    from ..render import ordered
 
     con = console()
     r = report.rollout

@@ -32,7 +32,7 @@ def publish(project: Path, registry: Path, allow_stale: bool, fmt: str) -> None:
     each file's sha256). Refuses (exit 1) a report that is not current for the manifest
     unless --allow-stale, and always one that contradicts its own figures. Prints what
     changed against the copy already registered."""
-    from ..fleet._publish import publish as run_publish
+    from ..fleet import publish as run_publish
 
     json_output(fmt)
     result = run_publish(project, registry, allow_stale=allow_stale)

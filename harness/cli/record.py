@@ -37,7 +37,7 @@ def record(project: Path, sets: str, out: str | None, write_manifest: bool, no_c
     and USD from the manifest's pricing). Its sha256 pins it in the manifest; from then on
     distill and every CI gate read it instead of calling the teacher. Prints the manifest
     block to use; with --write-manifest, writes it."""
-    from ..eval._record import record as run_record
+    from ..eval import record as run_record
 
     if ray_workers is not None and ray_address is None:
         raise click.UsageError("--ray-workers needs --ray ADDRESS")

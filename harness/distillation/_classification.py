@@ -61,12 +61,13 @@ from standards.training import TrainingRecord
 from standards.v1_0 import LocalModel, RecordedModel
 from standards.v1_2 import Distillation
 
-from .._errors import AdapterError, InputError, IntegrityError
+from .._errors import AdapterError, InputError, IntegrityError, first_line
 from .._io import CACHE_DIR, atomic_write_bytes, share_tree
 from ..eval.adapters import pad_batch
 from ..project import Project, load_project, write_student_pin
 from ._accelerate import DataParallel, data_parallel
 from ._batching import GROUP_BATCHES, length_grouped_batches
+from ._inputs import pinned_rows, trainable_pair
 from ._record import RECORD_FILE, architecture, head, tail, teacher_entry, write_record
 from ._tokenizers import prune_vocabulary, tokenizer_json, tokenizer_mismatch, write_tokenizer
 
@@ -116,9 +117,6 @@ class Plan:
 
 def _plan(project: Project) -> Plan:
     """Every check that needs no model: returns what the run will use."""
-    from standards import file_sha256
-    from standards.tabular import TableError, read_rows
-
     m = project.manifest
     name = project.manifest_file.name
     if m.task.value != "classification":
@@ -129,25 +127,9 @@ def _plan(project: Project) -> Plan:
                          "how to train; found none")
     if not m.labels:
         raise InputError(f"{name}: labels: expected the label set, in the models' output order; found none")
-    student, teacher = m.student, m.teacher
-    if not isinstance(student, LocalModel):
-        raise InputError(f"{name}: student.kind: expected `local` (a folder distill writes); found {student.kind!r}")
-    if not isinstance(teacher, (LocalModel, RecordedModel)):
-        raise InputError(f"{name}: teacher.kind: distill runs `local` teachers or reads `recorded` ones; found "
-                         f"{teacher.kind!r}: record its answers first (`stillhouse record {project.dir.name}`)")
+    student, teacher = trainable_pair(project)
     ts = dist.train_set
-    train_path = project.path(ts.path)
-    if not train_path.is_file():
-        raise InputError(f"{name}: distillation.train_set.path: expected a file; found nothing at {ts.path}")
-    actual = file_sha256(train_path)
-    if actual != ts.sha256.lower():
-        raise IntegrityError(f"{name}", "distillation.train_set.sha256", ts.sha256, actual)
-    try:
-        rows = read_rows(train_path)
-    except (TableError, UnicodeDecodeError) as exc:
-        raise InputError(f"{ts.path}: {exc}") from None
-    if not rows:
-        raise InputError(f"{ts.path}: expected training rows; found an empty file")
+    rows, actual = pinned_rows(project, ts, "distillation.train_set", "training rows")
     labels = list(m.labels)
     for i, r in enumerate(rows, 1):
         if ts.input not in r:
@@ -200,22 +182,7 @@ def _plan(project: Project) -> Plan:
 def _read_extra(project: Project, spec: Any, field_path: str) -> list[dict[str, Any]]:
     """The rows of a file the recipe names besides the training set (unlabelled text, a dev
     file), checked against its pin; each must have the text column."""
-    from standards import file_sha256
-    from standards.tabular import TableError, read_rows
-
-    name = project.manifest_file.name
-    path = project.path(spec.path)
-    if not path.is_file():
-        raise InputError(f"{name}: {field_path}.path: expected a file; found nothing at {spec.path}")
-    actual = file_sha256(path)
-    if actual != str(spec.sha256).lower():
-        raise IntegrityError(name, f"{field_path}.sha256", spec.sha256, actual)
-    try:
-        rows = read_rows(path)
-    except (TableError, UnicodeDecodeError) as exc:
-        raise InputError(f"{spec.path}: {exc}") from None
-    if not rows:
-        raise InputError(f"{spec.path}: expected rows ({field_path}); found an empty file")
+    rows, _ = pinned_rows(project, spec, field_path, f"rows ({field_path})")
     for i, r in enumerate(rows, 1):
         if spec.input not in r:
             raise InputError(f"{spec.path}: row {i}: expected the input column {spec.input!r}; found {sorted(r)}")
@@ -294,7 +261,8 @@ def _reuse_key(project: Project, plan: Plan) -> tuple[str, dict[str, Any]]:
 
 #: The modules the classification recipe runs: a change to any of them is a new reuse key
 #: (and one to another recipe's module is not).
-CLASSIFICATION_MODULES = ("_augment.py", "_batching.py", "_classification.py", "_layerwise.py", "_tokenizers.py")
+CLASSIFICATION_MODULES = ("_augment.py", "_batching.py", "_classification.py", "_inputs.py", "_layerwise.py",
+                          "_tokenizers.py")
 
 
 def _trainer_sha256(modules: tuple[str, ...] | None = None) -> str:
@@ -347,7 +315,7 @@ def teacher_logits(project: Project, texts: list[str], ids: list[str], train_sha
     if isinstance(t, RecordedModel):
         if file_sha256(tdir) != t.sha256.lower():
             raise IntegrityError(t.path, "teacher.sha256", t.sha256, file_sha256(tdir))
-        from ..eval._recording import read_recording
+        from ..eval import read_recording
 
         recording = read_recording(tdir, t.path, labels=labels, task="classification")
         answers = recording.lookup(set_name, ids, texts, t.path)
@@ -420,9 +388,8 @@ def load_teacher(project: Project, t: LocalModel, *, verified: bool = False) -> 
         model = AutoModelForSequenceClassification.from_pretrained(
             tdir, use_safetensors=True, trust_remote_code=bool(getattr(t, "trust_remote_code", False))).eval()
     except Exception as exc:  # transformers and safetensors raise OSError, ValueError, SafetensorError, ...
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{t.path}: expected a transformers classifier the teacher can be loaded from; "
-                         f"found {msg}") from None
+                         f"found {first_line(exc)}") from None
     return model, tok
 
 
@@ -557,7 +524,7 @@ def _build_student(project: Project, plan: Plan, texts: list[str], workdir: Path
             config = AutoConfig.from_pretrained(workdir)
         except Exception as exc:  # transformers checks a config's own consistency with ValueError
             raise InputError(f"{student.path}/config.json: expected a usable model configuration; found "
-                             f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from None
+                             f"{first_line(exc)}") from None
     if base_tok is not None and isinstance(teacher, LocalModel):
         problems = tokenizer_mismatch(base_tok, tokenizer_json(workdir, "student"))
         if problems:
@@ -575,7 +542,7 @@ def _build_student(project: Project, plan: Plan, texts: list[str], workdir: Path
         model = AutoModelForSequenceClassification.from_config(config)
     except ValueError as exc:  # e.g. a hidden size that its heads do not divide
         raise InputError(f"{student.path}: expected a configuration a classifier can be built from; found "
-                         f"{str(exc).strip().splitlines()[0]}") from None
+                         f"{first_line(exc)}") from None
     tokenizer = AutoTokenizer.from_pretrained(workdir)
     return model, tokenizer, relation
 
@@ -799,7 +766,7 @@ def distill(project_dir: Path | str = ".", *, force: bool = False, write_manifes
     from .._extras import quiet_libraries
 
     quiet_libraries()
-    m, dist, rows, labels = project.manifest, plan.dist, plan.rows, plan.labels
+    dist, rows, labels = plan.dist, plan.rows, plan.labels
     teacher, student = plan.teacher, plan.student
     student_dir: Path = plan.student_dir
     dp = data_parallel()  # one of several `accelerate launch` processes, or None (see _accelerate.py)
@@ -809,7 +776,7 @@ def distill(project_dir: Path | str = ".", *, force: bool = False, write_manifes
 
     import torch
 
-    from standards import artifact_sha256, model_pin
+    from standards import artifact_sha256
 
     key, key_inputs = _reuse_key(project, plan)
     if not force and (record := _reusable(project, key, student_dir)) is not None:
@@ -973,7 +940,7 @@ def _recording_meta(project: Project, teacher: LocalModel | RecordedModel) -> di
     the tokens and USD the answers cost (kept in the training record)."""
     if not isinstance(teacher, RecordedModel):
         return None
-    from ..eval._recording import HEADER_KEY
+    from ..eval import HEADER_KEY
 
     try:
         with open(project.path(teacher.path), encoding="utf-8-sig") as f:

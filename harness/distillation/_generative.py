@@ -52,11 +52,12 @@ from typing import Any
 from standards.v1_0 import LocalModel, RecordedModel
 from standards.v1_2 import Distillation, GenerationRecipe
 
-from .._errors import AdapterError, InputError, IntegrityError
+from .._errors import AdapterError, InputError, IntegrityError, first_line
 from .._io import CACHE_DIR, atomic_write_text
 from ..project import Project
 from ._batching import GROUP_BATCHES, length_grouped_batches
 from ._classification import DistillResult, _finish, _reusable, _swap_in, _trainer_sha256
+from ._inputs import pinned_rows, trainable_pair
 from ._record import RECORD_FILE, architecture, head, tail, teacher_entry, write_record
 from ._tokenizers import tokenizer_json, tokenizer_mismatch
 
@@ -103,9 +104,6 @@ def _inside(project: Project, rel: str, field: str) -> Path:
 
 def _plan(project: Project) -> GenPlan:
     """Every check that needs no model: returns what the run will use."""
-    from standards import file_sha256
-    from standards.tabular import TableError, read_rows
-
     m = project.manifest
     name = project.manifest_file.name
     dist = getattr(m, "distillation", None)
@@ -115,29 +113,13 @@ def _plan(project: Project) -> GenPlan:
         raise InputError(f"{name}: distillation.student: builds a BERT-style classifier; a generation student is "
                          "described by `distillation.generation.student` (a `config` or a pretrained `base`)")
     recipe = getattr(dist, "generation", None) or GenerationRecipe()
-    student, teacher = m.student, m.teacher
-    if not isinstance(student, LocalModel):
-        raise InputError(f"{name}: student.kind: expected `local` (a folder distill writes); found {student.kind!r}")
-    if not isinstance(teacher, (LocalModel, RecordedModel)):
-        raise InputError(f"{name}: teacher.kind: distill runs `local` teachers or reads `recorded` ones; found "
-                         f"{teacher.kind!r}: record its answers first (`stillhouse record {project.dir.name}`)")
+    student, teacher = trainable_pair(project)
     if recipe.mode == "token" and not isinstance(teacher, LocalModel):
         raise InputError(f"{name}: distillation.generation.mode: `token` needs the teacher's next-token "
                          f"distributions, so a `local` teacher; a {teacher.kind} teacher gives text only: "
                          "use `mode: sequence`")
     ts = dist.train_set
-    train_path = project.path(ts.path)
-    if not train_path.is_file():
-        raise InputError(f"{name}: distillation.train_set.path: expected a file; found nothing at {ts.path}")
-    actual = file_sha256(train_path)
-    if actual != ts.sha256.lower():
-        raise IntegrityError(name, "distillation.train_set.sha256", ts.sha256, actual)
-    try:
-        rows = read_rows(train_path)
-    except (TableError, UnicodeDecodeError) as exc:
-        raise InputError(f"{ts.path}: {exc}") from None
-    if not rows:
-        raise InputError(f"{ts.path}: expected training rows; found an empty file")
+    rows, actual = pinned_rows(project, ts, "distillation.train_set", "training rows")
     use_refs = ts.label is not None and dist.alpha < 1
     for i, r in enumerate(rows, 1):
         if not isinstance(r.get(ts.input), str) or not r[ts.input]:
@@ -283,7 +265,7 @@ def teacher_outputs(project: Project, plan: GenPlan) -> tuple[list[str], bool, d
         actual = file_sha256(tpath)
         if actual != t.sha256.lower():
             raise IntegrityError(t.path, "teacher.sha256", t.sha256, actual)
-        from ..eval._recording import read_recording
+        from ..eval import read_recording
 
         recording = read_recording(tpath, t.path, labels=None, task="generation")
         answers = recording.lookup("distillation", plan.ids, plan.texts, t.path)
@@ -302,7 +284,7 @@ def teacher_outputs(project: Project, plan: GenPlan) -> tuple[list[str], bool, d
             cached = None
         if isinstance(cached, list) and len(cached) == len(plan.texts) and all(isinstance(x, str) for x in cached):
             return cached, True, None
-    from ..eval._run import settings_of
+    from ..eval import settings_of
     from ..eval.adapters import make_adapter
 
     settings = settings_of(project.manifest)
@@ -342,7 +324,7 @@ def _build_student(project: Project, plan: GenPlan, workdir: Path) -> tuple[Any,
             model = AutoModelForCausalLM.from_pretrained(plan.source_path, use_safetensors=True,
                                                          local_files_only=True, dtype=torch.float32)
         except Exception as exc:  # transformers raises OSError, ValueError, KeyError, ...
-            raise AdapterError(f"{rel(plan.source_path)}: cannot load the base model: {_first_line(exc)}") from None
+            raise AdapterError(f"{rel(plan.source_path)}: cannot load the base model: {first_line(exc)}") from None
         origin = f"pretrained weights from {rel(plan.source_path)}"
     else:
         if plan.source == "config":
@@ -353,7 +335,7 @@ def _build_student(project: Project, plan: GenPlan, workdir: Path) -> tuple[Any,
                 config = AutoConfig.for_model(model_type, **data)
             except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
                 raise InputError(f"{rel(plan.source_path)}: expected a transformers config.json with a "
-                                 f"`model_type`; {_first_line(exc)}") from None
+                                 f"`model_type`; {first_line(exc)}") from None
             origin = f"random weights from {rel(plan.source_path)} (seed {plan.dist.seed})"
         else:
             for f in plan.source_path.iterdir():
@@ -364,7 +346,7 @@ def _build_student(project: Project, plan: GenPlan, workdir: Path) -> tuple[Any,
         try:
             model = AutoModelForCausalLM.from_config(config)
         except ValueError as exc:
-            raise InputError(f"{rel(plan.source_path)}: not a causal-LM configuration: {_first_line(exc)}") from None
+            raise InputError(f"{rel(plan.source_path)}: not a causal-LM configuration: {first_line(exc)}") from None
     tokenizer = AutoTokenizer.from_pretrained(workdir)
     if tokenizer.eos_token_id is None:
         raise InputError(f"{rel(plan.tokenizer_dir)}: the tokenizer has no end-of-sequence token; the student "
@@ -397,13 +379,8 @@ def _with_lora(model: Any, lora: Any, seed: int) -> Any:
         try:
             return peft.get_peft_model(model, cfg)
         except ValueError as exc:
-            raise InputError(f"distillation.generation.lora: {_first_line(exc)} (name the layers in "
+            raise InputError(f"distillation.generation.lora: {first_line(exc)} (name the layers in "
                              "`target_modules`)") from None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # --- the examples --------------------------------------------------------------------------------
@@ -609,14 +586,13 @@ def distill(project: Project, *, force: bool = False, write_manifest_pin: bool =
     started = dt.datetime.now(dt.timezone.utc)
     t_start = time.perf_counter()
     plan = _plan(project)
-    m, dist, recipe = project.manifest, plan.dist, plan.recipe
+    dist, recipe = plan.dist, plan.recipe
     teacher, student, student_dir = plan.teacher, plan.student, plan.student_dir
     say = console.print if console is not None else (lambda *a, **k: None)
 
-    import torch
     import transformers
 
-    from standards import artifact_sha256, model_pin
+    from standards import artifact_sha256
 
     transformers.utils.logging.disable_progress_bar()      # the run prints its own progress
     transformers.utils.logging.set_verbosity_error()
@@ -701,7 +677,7 @@ def _recording_summary(meta: dict[str, Any] | None) -> dict[str, Any] | None:
 def _load_teacher(project: Project, plan: GenPlan) -> Any:
     from transformers import AutoModelForCausalLM
 
-    from ..eval._data import offline_hub
+    from ..eval import offline_hub
 
     offline_hub()
     t = plan.teacher
@@ -712,7 +688,7 @@ def _load_teacher(project: Project, plan: GenPlan) -> Any:
             project.path(t.path), use_safetensors=True, local_files_only=True, dtype="auto",
             trust_remote_code=bool(getattr(t, "trust_remote_code", False))).eval()
     except Exception as exc:  # transformers raises OSError, ValueError, KeyError, ...
-        raise AdapterError(f"{t.path}: cannot load the teacher: {_first_line(exc)}") from None
+        raise AdapterError(f"{t.path}: cannot load the teacher: {first_line(exc)}") from None
 
 
 def _train_with_progress(model: Any, tokenizer: Any, examples: Examples, plan: GenPlan, teacher: Any,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from standards import artifact_sha256, file_sha256, is_placeholder, slice_masks

@@ -224,7 +224,7 @@ def record(project_dir: Path | str = ".", *, sets: tuple[str, ...] = ("eval", "d
                           cluster=cluster.describe() if cluster is not None else None,
                           cluster_seconds=dict(cluster.seconds) if cluster is not None else None)
     if write_manifest:
-        from ..project._edit import replace_section
+        from ..project import replace_section
 
         replace_section(project.manifest_file, "teacher", spec)
         result.manifest_written = True
@@ -234,7 +234,7 @@ def record(project_dir: Path | str = ".", *, sets: tuple[str, ...] = ("eval", "d
 def _check_target(project: Project, target: Path, rel: str) -> None:
     """Refuse an --out that would replace something other than a recording: a folder, the
     manifest, a file the manifest names, or any existing file that is not a recording."""
-    from ..project._manifest import manifest_paths
+    from ..project import manifest_paths
 
     if target.is_dir():
         raise ManifestError([Problem("--out", "", "a file path for the recording", f"{rel}, a folder")])

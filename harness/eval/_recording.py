@@ -142,7 +142,7 @@ def read_recording(path: Path, display: str, *, labels: list[str] | None, task: 
             key = str(rid)
             answers = rec.answers.setdefault(set_name, {})
             if key in answers:
-                raise ManifestError([Problem(where, "id", f"ids unique within a set",
+                raise ManifestError([Problem(where, "id", "ids unique within a set",
                                              f"{key!r} appears more than once" + (f" in set {set_name!r}" if set_name else ""))])
             tin, tout = obj.get("input_tokens"), obj.get("output_tokens")
             answers[key] = Prediction(output, tuple(float(x) for x in probs) if probs is not None else None,

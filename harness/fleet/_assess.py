@@ -30,7 +30,6 @@ from standards.fleet import (
 )
 
 from .._errors import InputError, ManifestError
-from ..render._fleet import fleet_markdown  # noqa: F401 - the one fleet renderer, re-exported for harness.fleet
 from .._time import parse_time as parse_when
 from ._registry import (
     A_REGISTRY,

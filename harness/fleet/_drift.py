@@ -20,7 +20,6 @@ explains the choices. Pure Python: no torch, no numpy.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from standards import (
 from standards.tabular import TableError, read_rows
 
 from .. import _stats as S
-from .._errors import InputError, ManifestError, Problem
+from .._errors import InputError, ManifestError, Problem, first_line
 from .._time import UTC, parse_time
 from ..project import Project
 
@@ -113,7 +112,7 @@ def read_production(path: Path, input_field: str, labels: list[str] | None = Non
     except (TableError, UnicodeDecodeError) as exc:
         raise ManifestError([Problem(name, "", "a readable production sample", str(exc))]) from None
     except Exception as exc:  # noqa: BLE001 - pyarrow's errors for a broken Parquet file
-        raise ManifestError([Problem(name, "", "a readable Parquet file", str(exc).splitlines()[0])]) from None
+        raise ManifestError([Problem(name, "", "a readable Parquet file", first_line(exc))]) from None
     problems: list[Problem] = []
     for i, r in enumerate(rows):
         where = f"row {i + 1}"

@@ -38,7 +38,7 @@ from standards import (
     provenance_mismatches,
 )
 
-from .._errors import ManifestError
+from .._errors import ManifestError, first_line
 from .._io import STATE_DIR
 from .._yaml import parse_yaml
 from ..project import MANIFEST_NAMES
@@ -324,7 +324,7 @@ def _short_error(exc: Exception) -> str:
             parts.append(f"{loc}: {e['msg']}")
         more = f" (+{len(errs) - 5} more)" if len(errs) > 5 else ""
         return "; ".join(parts) + more
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return first_line(exc)
 
 
 # --- the registry on disk -----------------------------------------------------------------

@@ -5,13 +5,13 @@ Light: nothing here imports torch, transformers or datasets."""
 
 from __future__ import annotations
 
-from ._edit import retire_project, set_lifecycle, write_student_pin
+from ._edit import replace_section, retire_project, set_lifecycle, set_values, write_student_pin
 from ._init import TEMPLATE_DIR, init_project
 from ._manifest import MANIFEST_NAMES, Project, find_manifest, load_project, manifest_paths, pydantic_problems
 from ._validate import ValidationResult, checklist_markdown, validate
 
 __all__ = [
     "MANIFEST_NAMES", "Project", "TEMPLATE_DIR", "ValidationResult", "checklist_markdown", "find_manifest",
-    "init_project", "load_project", "manifest_paths", "pydantic_problems", "retire_project", "set_lifecycle",
-    "validate", "write_student_pin",
+    "init_project", "load_project", "manifest_paths", "pydantic_problems", "replace_section", "retire_project",
+    "set_lifecycle", "set_values", "validate", "write_student_pin",
 ]

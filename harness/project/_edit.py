@@ -26,7 +26,7 @@ from typing import Any
 import standards
 from standards._base import SLUG_PATTERN
 
-from .._errors import InputError, ManifestError, Problem
+from .._errors import InputError, ManifestError, Problem, first_line
 from .._io import atomic_write_text
 from .._yaml import parse_yaml
 from ._manifest import Project, find_manifest, load_project
@@ -144,7 +144,7 @@ def edit_manifest(target: Path | str, edit: Callable[[Any], None], *, field: str
         doc = yaml.load(text)
     except Exception as exc:  # noqa: BLE001 - ruamel raises many types; the safe loader read it fine
         raise ManifestError([Problem(str(mfile), field, "YAML that can be edited in place",
-                                     str(exc).splitlines()[0])]) from None
+                                     first_line(exc))]) from None
     edit(doc)
     out = io.StringIO()
     yaml.dump(doc, out)

@@ -70,7 +70,7 @@ _WORD = {"pass": "passed", "fail": "**FAILED**", "warn": "warning", "skip": "not
 def checklist_markdown(result: ValidationResult, catalogue_path: Path | None = None) -> str:
     """The review checklist of one project: automatic items ticked or crossed from the
     checks, manual items as the reviewer's questions."""
-    from ..render._escape import md_text
+    from ..render import md_text
 
     cat = load_catalogue(catalogue_path)
     m = result.project.manifest

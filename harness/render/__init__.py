@@ -8,9 +8,9 @@ imported only when HTML is rendered.
 
 from __future__ import annotations
 
-from ._escape import html_escape, md_escape, md_text
-from ._fleet import fleet_markdown
+from ._escape import html_escape, md_escape, md_text, visible
+from ._fleet import FleetPage, fleet_markdown, ordered
 from ._report import REPORT_FILES, load_report, report_html, report_markdown, verdict_markdown, write_report
 
-__all__ = ["REPORT_FILES", "fleet_markdown", "html_escape", "load_report", "md_escape", "md_text", "report_html",
-           "report_markdown", "verdict_markdown", "write_report"]
+__all__ = ["REPORT_FILES", "FleetPage", "fleet_markdown", "html_escape", "load_report", "md_escape", "md_text",
+           "ordered", "report_html", "report_markdown", "verdict_markdown", "visible", "write_report"]

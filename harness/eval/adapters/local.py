@@ -16,7 +16,7 @@ from typing import Any
 from standards import is_placeholder
 from standards.hashing import artifact_files
 
-from ..._errors import AdapterError
+from ..._errors import AdapterError, first_line
 from . import adapter
 from ._base import Adapter, Prediction, Settings, pad_batch, torch_device
 
@@ -82,8 +82,7 @@ class _Local(Adapter):
             self.model = auto.from_pretrained(folder, local_files_only=True, use_safetensors=True,
                                               trust_remote_code=remote)
         except Exception as exc:  # transformers raises OSError, ValueError, KeyError, ...
-            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise self._fail(f"cannot load {self.spec.path}: {msg}") from None
+            raise self._fail(f"cannot load {self.spec.path}: {first_line(exc)}") from None
         self.model.to(self.device).eval()
         self._torch = torch
         self.folder = folder
