@@ -247,9 +247,9 @@ def test_worker_processes_give_the_same_report(reg: Path, monkeypatch: pytest.Mo
     assert build_fleet(reg, now=NOW).model_dump_json() == serial  # warm: every summary from the cache
 
 
-def test_reports_built_without_revalidation_are_valid(tmp_path: Path):
-    """`_built` skips pydantic's validation for speed: every model it builds must validate and
-    serialise to the same JSON."""
+def test_the_fleet_report_validates_and_round_trips(tmp_path: Path):
+    """What `build_fleet` returns is a `FleetReport` its own schema accepts, and reading its
+    JSON back gives the same JSON."""
     reg = tmp_path / "demo"
     shutil.copytree(DEMO, reg, ignore=shutil.ignore_patterns(".stillhouse", "fleet.*"))
     rep = build_fleet(reg, use_cache=False)
@@ -268,6 +268,20 @@ def test_an_unwritable_output_is_exit_2_without_a_traceback(tmp_path: Path):
     for fmt in ("text", "json"):
         res = run_cli("fleet", reg, "--now", "2026-11-28", "--out", blocker / "out", "--format", fmt)
         assert res.code == 2 and "cannot write fleet.json" in res.output and "Traceback" not in res.output, res.output
+
+
+def test_a_long_handle_is_clipped_in_the_table_and_whole_in_fleet_md(tmp_path: Path):
+    """A 300-character handle folded into 20 lines of the terminal table and squeezed every
+    other column; the table ends it in "…", fleet.md keeps it whole."""
+    reg = write_registry(tmp_path / "r")
+    data = manifest("long-owner")
+    data["owner"]["handle"] = "h" * 300
+    write_entry(reg, data, report(data, NOW - DAY))
+    res = run_cli("fleet", reg, "--now", "2026-11-28", "--out", tmp_path / "out")
+    assert res.code == 0, res.output
+    row = [line for line in res.stdout.splitlines() if "long-owner" in line]
+    assert len(row) == 1 and "h" * 23 + "…" in row[0] and "h" * 25 not in res.stdout, res.stdout
+    assert "h" * 300 in (tmp_path / "out" / "fleet.md").read_text(encoding="utf-8")
 
 
 def test_missing_people_and_teachers_files_are_problems(tmp_path: Path):

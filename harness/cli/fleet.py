@@ -54,6 +54,15 @@ def fleet(registry: Path, check: bool, fmt: str, out: Path | None, now: str | No
     sys.exit(code)
 
 
+#: A handle longer than this ends in "…" in the table, so it cannot squeeze the names and
+#: verdicts into folded fragments; fleet.md and fleet.json carry it whole.
+OWNER_CHARS = 24
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _print_fleet(report: Any, max_rows: int) -> None:
     from rich.table import Table
 
@@ -68,7 +77,7 @@ def _print_fleet(report: Any, max_rows: int) -> None:
         table.add_column(col, overflow="fold")
     for m in models[:max_rows]:
         trig = ", ".join(t.code for t in m.triggers)
-        table.add_row(plain(m.name), plain(m.owner or "—"), plain(m.status),
+        table.add_row(plain(m.name), plain(_clip(m.owner or "—", OWNER_CHARS)), plain(m.status),
                       "—" if m.report_age_days is None else f"{m.report_age_days:.0f}",
                       "yes" if m.evaluation_current else "[yellow]no[/]",
                       {"pass": "[green]pass[/]", "fail": "[bold red]fail[/]"}.get(m.verdict, "none"),

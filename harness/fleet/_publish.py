@@ -149,7 +149,7 @@ def _changes(old: Path, new: dict[str, bytes], project: Project, report: EvalRep
     old_manifest = next((old / n for n in MANIFEST_NAMES if (old / n).is_file()), None)
     if old_manifest is None:
         out.append("the manifest is new to this entry")
-    elif old_manifest.read_bytes() != new["stillhouse.yaml"]:
+    elif old_manifest.read_bytes() != new[MANIFEST_NAMES[0]]:
         try:
             before = load_project(old_manifest).manifest
             after = project.manifest
@@ -212,7 +212,7 @@ def publish(project_dir: Path | str, registry: Path | str, *, allow_stale: bool 
     models = registry / MODELS_DIR
     models.mkdir(parents=True, exist_ok=True)
     entry = models / m.name
-    files: dict[str, bytes] = {"stillhouse.yaml": project.manifest_file.read_bytes()}
+    files: dict[str, bytes] = {MANIFEST_NAMES[0]: project.manifest_file.read_bytes()}  # one name in a registry
     for name in REPORT_FILES:
         p = project.dir / standards.REPORT_DIR / name
         if p.is_file():

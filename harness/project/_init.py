@@ -13,6 +13,7 @@ from pathlib import Path
 import standards
 
 from .._errors import InputError
+from .._io import STATE_DIR
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "starter"
 _TEXT_SUFFIXES = {".yaml", ".yml", ".md", ".txt", ".json"}
@@ -41,8 +42,8 @@ def init_project(name: str, parent: Path | str = ".", today: dt.date | None = No
                 text = p.read_text(encoding="utf-8")
                 p.write_text(text.replace("{{name}}", name).replace("{{today}}", today.isoformat()), encoding="utf-8")
         schema = standards.schema_documents()[f"manifest-{standards.CURRENT_VERSION}.schema.json"]
-        (staging / ".stillhouse").mkdir()
-        (staging / ".stillhouse" / "manifest.schema.json").write_text(schema, encoding="utf-8")
+        (staging / STATE_DIR).mkdir()
+        (staging / STATE_DIR / "manifest.schema.json").write_text(schema, encoding="utf-8")
         # shipped without its dot, so it does not act on this package's own files
         (staging / "gitignore").rename(staging / ".gitignore")
         os.replace(staging, target)
