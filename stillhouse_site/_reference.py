@@ -259,13 +259,17 @@ def yaml_reference(root: type[BaseModel], page: str, *, level: int = 2, anchor_p
             continue
         if doc:
             sections += [f"{link_ids(doc, page)} ({req}{', a list' if listed else ''})", ""]
-        sections += ["| field | type | default | description |", "| --- | --- | --- | --- |"]
-        sections += [_row(r, page, model_anchors) for r in field_rows(nested[0], f"{name}{'[]' if listed else ''}.")]
-        sections.append("")
-    top = [f"{hashes} Top-level keys {{#{anchor_prefix}top-level}}", "",
-           "| field | type | default | description |", "| --- | --- | --- | --- |"]
-    top += [_row(r, page) for r in plain] + [""]
+        sections += _fields_box([_row(r, page, model_anchors)
+                                 for r in field_rows(nested[0], f"{name}{'[]' if listed else ''}.")])
+    top = [f"{hashes} Top-level keys {{#{anchor_prefix}top-level}}", ""] + _fields_box([_row(r, page) for r in plain])
     return "\n".join(top + sections)
+
+
+def _fields_box(rows: list[str]) -> list[str]:
+    """A field table in a box of its own: on a phone its rows stack (docs/assets/stillhouse.css),
+    so the description is not pushed off the side of the screen."""
+    return ['<div class="sh-fields" markdown="1">', "", "| field | type | default | description |",
+            "| --- | --- | --- | --- |", *rows, "", "</div>", ""]
 
 
 # --------------------------------------------------------------------------- commands

@@ -156,3 +156,9 @@ def test_intent_transfer_ceiling_refuses_without_a_teacher_and_a_seed_is_another
         print(keys[0] != keys[1], keys[0] == keys[2])
     """
     assert _run("-c", code).split()[-2:] == ["True", "True"]
+
+
+def test_pad_batch_benchmark_checks_the_tensors_and_prints_the_ratio():
+    out = _run("benchmarks/pad_batch.py", "--rows", "100", "--runs", "1")
+    assert re.search(r"pad_batch [\d.]+ ms a batch, tokenizer.pad [\d.]+ ms a batch: .* [\d.]+x the time", out), out
+    assert "the same tensors both ways" in out
