@@ -210,6 +210,21 @@ def test_home_page_next_step_is_above_the_fold_and_there_is_a_scheme_toggle(brow
     page.close()
 
 
+def test_the_manifest_page_shows_every_field_description_on_a_phone(browser, server: str) -> None:
+    """The field tables scrolled inside their boxes at 390 px, the description column off the
+    screen; their rows stack there instead, each description across the screen's width."""
+    width, height = WIDTHS["phone"]
+    page = _page(browser, width, height)
+    page.goto(server + "standards/manifest/", wait_until="networkidle")
+    boxes = page.locator(".sh-fields td:nth-child(4)").evaluate_all(
+        "cells => cells.map(c => { const r = c.getBoundingClientRect(); return [r.left, r.right]; })")
+    assert len(boxes) > 100
+    off = [(left, right) for left, right in boxes if left < 0 or right > width or right - left < width / 2]
+    assert off == [], off[:3]
+    assert page.stillhouse_errors == []
+    page.close()
+
+
 def test_fleet_table_renders_and_hostile_entries_stay_text(browser_page, server: str, built_site: BuiltSite) -> None:
     import json
 
