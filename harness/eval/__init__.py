@@ -1,6 +1,6 @@
 """The evaluation run: teacher and student on the frozen eval set, the figures per slice,
-the gate, the standard report, and recording a teacher's answers. Adapters (one module per model kind) live in
-`harness.eval.adapters`.
+the gate, the standard report, and recording a teacher's answers. Adapters (one module
+per model kind) live in `harness.eval.adapters`.
 
 Light to import: torch, transformers and an HTTP client are imported inside the adapters'
 `load()`, only for the kinds a manifest uses."""

@@ -13,4 +13,5 @@ from ._publish import PublishResult, publish
 from ._registry import CACHE_FILE, fast_yaml, scan_entry
 
 __all__ = ["CACHE_FILE", "PublishResult", "build_fleet", "compute_drift", "fast_yaml", "fleet_markdown",
-           "needs_attention", "publish", "registry_entry_for", "resolve_clock", "scan_entry", "wilson", "write_drift_record"]
+           "needs_attention", "publish", "registry_entry_for", "resolve_clock", "scan_entry", "wilson",
+           "write_drift_record"]
